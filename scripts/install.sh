@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs everything keras-genzoo needs on a fresh machine: Debian's Fashion-MNIST (when
+# apt-get exists and the data is not there yet) and the package with its test and docs extras.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && command -v apt-get >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get install -y -q dataset-fashion-mnist \
+    || { $SUDO apt-get update -q && $SUDO apt-get install -y -q dataset-fashion-mnist; } \
+    || echo "warning: could not install dataset-fashion-mnist; tests that read it will be skipped" >&2
+fi
+
+python -m pip install -q --upgrade pip
+python -m pip install -q -e ".[test,docs]"

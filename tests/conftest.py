@@ -1,0 +1,32 @@
+"""Test settings: quiet TensorFlow's C++ logs and keep every test on the CPU, single-threaded where it matters."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from keras_genzoo.data.catalog import DEBIAN_FASHION_MNIST  # noqa: E402
+
+HAVE_FASHION_MNIST = (DEBIAN_FASHION_MNIST / "train-images-idx3-ubyte.gz").exists()
+# CI installs Debian's dataset-fashion-mnist; elsewhere tests that read it are skipped with this reason.
+needs_fashion_mnist = pytest.mark.skipif(
+    not HAVE_FASHION_MNIST and not os.environ.get("CI"),
+    reason="Debian package dataset-fashion-mnist is not installed (.ci/run installs it)",
+)
+
+
+@pytest.fixture
+def no_local_data(monkeypatch, tmp_path):
+    """Hides $GENZOO_DATA_DIR and Debian's copy, and points tfds at an empty folder."""
+    from keras_genzoo.data import catalog
+
+    monkeypatch.delenv(catalog.DATA_DIR_ENV, raising=False)
+    monkeypatch.setattr(
+        catalog, "CATALOG",
+        {k: __import__("dataclasses").replace(v, idx_dirs=()) for k, v in catalog.CATALOG.items()},
+    )
+    return Path(tmp_path)
