@@ -1,0 +1,46 @@
+"""The one place with backend-specific gradient code (today `tf.GradientTape` and `tf.distribute`).
+
+Models call these helpers from their `train_step`; a JAX backend only needs this module anew.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+
+def check_backend():
+    """Raises a clear error when Keras runs on a backend the training steps do not support yet."""
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError(
+            f"keras-genzoo's training steps need the TensorFlow backend, but Keras is using "
+            f"{keras.backend.backend()!r}. Set KERAS_BACKEND=tensorflow before importing keras."
+        )
+
+
+def num_replicas():
+    """Replicas that run a step in sync (1 outside `tf.distribute`)."""
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def minimize(loss_fn, variables, optimizer):
+    """One optimizer step on `loss_fn()` w.r.t. `variables`; returns the (unscaled) loss.
+
+    The loss is divided by the number of replicas (optimizers sum gradients across replicas)
+    and passed through `optimizer.scale_loss` (a `LossScaleOptimizer` under mixed_float16).
+    """
+    with tf.GradientTape() as tape:
+        loss, aux = loss_fn()
+        scaled = optimizer.scale_loss(loss / num_replicas())
+    grads = tape.gradient(scaled, variables)
+    optimizer.apply_gradients(zip(grads, variables))
+    return loss, aux
+
+
+def input_gradients(fn, x):
+    """Gradients of `sum(fn(x))` w.r.t. the input `x` (per-example gradients when examples are
+    independent), recorded so that they can themselves be differentiated (the gradient penalty)."""
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = fn(x)
+    return tape.gradient(out, x)

@@ -1,0 +1,99 @@
+"""The objectives of the zoo as pure functions of tensors, written with `keras.ops`.
+
+Adversarial losses take *logits* (unnormalised discriminator outputs) and use softplus
+forms, which are exact and finite for any logit:
+
+    -log(sigmoid(l))     = softplus(-l)
+    -log(1 - sigmoid(l)) = softplus(l)
+
+Each loss returns the mean over the batch it is given. Under `tf.distribute`, the models
+divide it by the number of replicas before differentiating (gradients are summed across
+replicas), see `keras_genzoo.gradients`.
+"""
+
+from keras import ops
+
+
+def _mean(x):
+    return ops.mean(ops.reshape(x, (-1,)))
+
+
+# --------------------------------------------------------------------------- GAN (Goodfellow et al., 2014)
+def discriminator_minimax_loss(real_logits, fake_logits):
+    """`-E[log D(x)] - E[log(1 - D(G(z)))]`: the discriminator's side of the minimax game."""
+    return _mean(ops.softplus(-real_logits)) + _mean(ops.softplus(fake_logits))
+
+
+def generator_minimax_loss(fake_logits):
+    """`E[log(1 - D(G(z)))]`, minimised by G: the saturating loss of the original minimax game.
+
+    Its gradient vanishes when D confidently rejects the fakes (early in training).
+    """
+    return -_mean(ops.softplus(fake_logits))
+
+
+def generator_non_saturating_loss(fake_logits):
+    """`-E[log D(G(z))]`: the non-saturating loss, strong gradients when D rejects the fakes."""
+    return _mean(ops.softplus(-fake_logits))
+
+
+GENERATOR_LOSSES = {
+    "non_saturating": generator_non_saturating_loss,
+    "minimax": generator_minimax_loss,
+}
+
+
+# --------------------------------------------------------------------------- WGAN (Arjovsky et al., 2017)
+def wasserstein_critic_loss(real_scores, fake_scores):
+    """`E[D(G(z))] - E[D(x)]`, minimised by the critic (the negated Wasserstein estimate)."""
+    return _mean(fake_scores) - _mean(real_scores)
+
+
+def wasserstein_generator_loss(fake_scores):
+    """`-E[D(G(z))]`, minimised by the generator."""
+    return -_mean(fake_scores)
+
+
+def wasserstein_estimate(real_scores, fake_scores):
+    """`E[D(x)] - E[D(G(z))]`: the critic's estimate of the Earth mover's distance (up to scale)."""
+    return _mean(real_scores) - _mean(fake_scores)
+
+
+# --------------------------------------------------------------------------- WGAN-GP (Gulrajani et al., 2017)
+def interpolates(real, fake, eps):
+    """`x_hat = eps * x + (1 - eps) * x_tilde` with `eps` of shape `(B,)`, one weight per example."""
+    eps = ops.reshape(ops.cast(eps, real.dtype), (-1,) + (1,) * (len(real.shape) - 1))
+    return eps * real + (1.0 - eps) * ops.cast(fake, real.dtype)
+
+
+def gradient_penalty_from_gradients(gradients, epsilon=1e-12):
+    """`E[(||g||_2 - 1)^2]` from per-example input gradients `g` of shape `(B, ...)`.
+
+    `epsilon` sits inside the square root, so the norm (and its own gradient) stays finite
+    when a gradient is exactly zero.
+    """
+    g = ops.reshape(ops.cast(gradients, "float32"), (ops.shape(gradients)[0], -1))
+    norms = ops.sqrt(ops.sum(ops.square(g), axis=1) + epsilon)
+    return ops.mean(ops.square(norms - 1.0))
+
+
+# --------------------------------------------------------------------------- VAE (Kingma & Welling, 2014)
+def kl_divergence_standard_normal(z_mean, z_log_var):
+    """`KL(N(mu, sigma^2) || N(0, I)) = 1/2 sum_i (sigma_i^2 + mu_i^2 - 1 - log sigma_i^2)` per example."""
+    return 0.5 * ops.sum(ops.exp(z_log_var) + ops.square(z_mean) - 1.0 - z_log_var, axis=-1)
+
+
+def bernoulli_reconstruction_loss(x, logits):
+    """`-log p(x | z)` for a Bernoulli decoder with logits, summed over pixels: per example (nats).
+
+    Binary cross-entropy in the stable form `softplus(l) - x * l`; `x` in [0, 1].
+    """
+    per_pixel = ops.softplus(logits) - x * logits
+    return ops.sum(ops.reshape(per_pixel, (ops.shape(x)[0], -1)), axis=1)
+
+
+def gaussian_reconstruction_loss(x, x_hat):
+    """Half the squared error summed over pixels per example: `-log p(x | z)` of a unit-variance
+    Gaussian decoder, up to the constant `d/2 log(2 pi)`."""
+    per_pixel = 0.5 * ops.square(x - x_hat)
+    return ops.sum(ops.reshape(per_pixel, (ops.shape(x)[0], -1)), axis=1)

@@ -1,0 +1,152 @@
+"""Wasserstein GANs: WGAN with weight clipping (Arjovsky et al., 2017) and WGAN-GP with a
+gradient penalty (Gulrajani et al., 2017), on the shared adversarial training core."""
+
+from __future__ import annotations
+
+import numbers
+
+import keras
+from keras import ops
+
+from keras_genzoo import gradients, losses, networks
+from keras_genzoo.models.adversarial import AdversarialModel
+from keras_genzoo.models.base import check_positive_int
+
+
+class _WassersteinBase(AdversarialModel):
+    """Critic with a linear output; losses `E[D(G(z))] - E[D(x)]` and `-E[D(G(z))]`; logs `wasserstein`."""
+
+    default_n_critic = 5
+    default_batch_size = 64
+    critic_normalization = "batch"
+
+    def __init__(self, data_shape=None, latent_dim=128, base_filters=64, **kwargs):
+        self.base_filters = check_positive_int(base_filters, "base_filters")
+        super().__init__(data_shape=data_shape, latent_dim=latent_dim, **kwargs)
+
+    def critic_constraint(self):
+        return None
+
+    def default_networks(self):
+        if self.is_image_model:
+            return (
+                networks.dcgan_generator(self.latent_dim, self.data_shape, self.base_filters, seed=self.seed),
+                networks.dcgan_discriminator(
+                    self.data_shape,
+                    self.base_filters,
+                    self.critic_normalization,
+                    constraint=self.critic_constraint(),
+                    seed=self.seed,
+                    name="critic",
+                ),
+            )
+        return (
+            networks.mlp_generator(self.latent_dim, self.data_shape, (256, 256), output_activation=None, seed=self.seed),
+            networks.mlp_discriminator(
+                self.data_shape, (256, 256), constraint=self.critic_constraint(), seed=self.seed, name="critic"
+            ),
+        )
+
+    def extra_metric_names(self):
+        return ("wasserstein",)
+
+    def discriminator_loss(self, real, fake, real_out, fake_out):
+        return losses.wasserstein_critic_loss(real_out, fake_out), {
+            "wasserstein": losses.wasserstein_estimate(real_out, fake_out)
+        }
+
+    def generator_loss(self, fake_out):
+        return losses.wasserstein_generator_loss(fake_out)
+
+    def get_config(self):
+        config = super().get_config()
+        config["base_filters"] = self.base_filters
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_genzoo")
+class WGAN(_WassersteinBase):
+    """WGAN with weight clipping: Algorithm 1 of Arjovsky et al. (2017).
+
+    Defaults from the paper: RMSprop(5e-5), `n_critic = 5`, clipping `c = 0.01`, batch 64.
+    Every trainable critic variable (kernels, biases, batch-norm scales and offsets; also
+    those of a critic you pass in) carries a `ClipConstraint(c)`, which the optimizer
+    applies right after each update.
+
+    Args:
+        clip_value: `c`, the clipping bound, > 0.
+    """
+
+    def __init__(self, data_shape=None, latent_dim=128, clip_value=0.01, **kwargs):
+        if isinstance(clip_value, bool) or not isinstance(clip_value, numbers.Real) or not clip_value > 0:
+            raise ValueError(f"clip_value must be a number > 0, got {clip_value!r}.")
+        self.clip_value = float(clip_value)
+        super().__init__(data_shape=data_shape, latent_dim=latent_dim, **kwargs)
+
+    def critic_constraint(self):
+        return networks.ClipConstraint(self.clip_value)
+
+    def configure_discriminator(self):
+        constraint = networks.ClipConstraint(self.clip_value)
+        for variable in self.discriminator.trainable_variables:
+            variable.constraint = constraint
+
+    def default_optimizers(self):
+        return (
+            keras.optimizers.RMSprop(5e-5, name="d_rmsprop"),
+            keras.optimizers.RMSprop(5e-5, name="g_rmsprop"),
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        config["clip_value"] = self.clip_value
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_genzoo")
+class WGANGP(_WassersteinBase):
+    """WGAN with gradient penalty: Algorithm 1 of Gulrajani et al. (2017).
+
+    Critic loss `D(x_tilde) - D(x) + lambda (||grad D(x_hat)||_2 - 1)^2` with
+    `x_hat = eps x + (1 - eps) x_tilde`, one `eps ~ U[0, 1]` per example. Defaults from the
+    paper: `lambda = 10`, `n_critic = 5`, Adam(1e-4, beta_1=0, beta_2=0.9), batch 64, and no
+    batch norm in the critic (layer norm instead: the penalty is per example).
+
+    Args:
+        gp_weight: `lambda`, >= 0.
+    """
+
+    critic_normalization = "layer"
+
+    def __init__(self, data_shape=None, latent_dim=128, gp_weight=10.0, **kwargs):
+        if isinstance(gp_weight, bool) or not isinstance(gp_weight, numbers.Real) or not gp_weight >= 0:
+            raise ValueError(f"gp_weight must be a number >= 0, got {gp_weight!r}.")
+        self.gp_weight = float(gp_weight)
+        super().__init__(data_shape=data_shape, latent_dim=latent_dim, **kwargs)
+
+    def default_optimizers(self):
+        return (
+            keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9, name="d_adam"),
+            keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9, name="g_adam"),
+        )
+
+    def extra_metric_names(self):
+        return ("wasserstein", "gradient_penalty")
+
+    def gradient_penalty(self, real, fake, eps=None):
+        """`E[(||grad_x_hat D(x_hat)||_2 - 1)^2]` on interpolates with per-example `eps ~ U[0, 1]`."""
+        if eps is None:
+            eps = keras.random.uniform((ops.shape(real)[0],), seed=self.seed_generator)
+        x_hat = losses.interpolates(real, fake, eps)
+        grads = gradients.input_gradients(lambda x: self.discriminator(x, training=True), x_hat)
+        return losses.gradient_penalty_from_gradients(grads)
+
+    def discriminator_loss(self, real, fake, real_out, fake_out):
+        loss, logs = super().discriminator_loss(real, fake, real_out, fake_out)
+        penalty = self.gradient_penalty(real, fake)
+        return loss + self.gp_weight * penalty, dict(logs, gradient_penalty=penalty)
+
+    def get_config(self):
+        config = super().get_config()
+        config["gp_weight"] = self.gp_weight
+        return config

@@ -1,0 +1,100 @@
+"""DCGAN-style convolutional generators and discriminators/critics.
+
+Architecture rules from Radford et al. (2016), "Unsupervised representation learning with
+deep convolutional generative adversarial networks": strided convolutions instead of
+pooling, fractionally-strided (transposed) convolutions in the generator, batch norm in
+the generator and in the discriminator except its first layer, ReLU in the generator with
+a tanh output, LeakyReLU(0.2) in the discriminator, weights drawn from N(0, 0.02).
+
+Images need a height and width divisible by 4 (two stride-2 stages): 28x28, 32x32, 16x16.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+NORMALIZATIONS = ("batch", "layer", None)
+
+
+def dcgan_initializer(seed=None, layer_index=0):
+    """N(0, 0.02), the DCGAN paper's weight initialisation; a distinct seed per layer when seeded."""
+    return keras.initializers.RandomNormal(0.0, 0.02, seed=None if seed is None else seed + layer_index)
+
+
+def _check_image_shape(image_shape):
+    if len(image_shape) != 3 or image_shape[0] % 4 or image_shape[1] % 4:
+        raise ValueError(
+            f"convolutional networks need image_shape (H, W, C) with H and W divisible by 4, got {tuple(image_shape)}."
+        )
+
+
+def _norm(kind, name, sync=False):
+    if kind == "batch":
+        return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=sync, name=name)
+    if kind == "layer":
+        return layers.LayerNormalization(epsilon=1e-5, name=name)
+    raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {kind!r}.")
+
+
+def dcgan_generator(latent_dim, image_shape, base_filters=64, sync_batch_norm=False, seed=None, name="generator"):
+    """`z -> image`: Dense to `(H/4, W/4, 2f)`, then two stride-2 transposed convolutions.
+
+    Layers: Dense + BN + ReLU, ConvT(f, 4, s2) + BN + ReLU, ConvT(C, 4, s2) + tanh.
+    """
+    _check_image_shape(image_shape)
+    h, w, c = image_shape
+    z = keras.Input((latent_dim,), name="z")
+    x = layers.Dense(
+        (h // 4) * (w // 4) * base_filters * 2, use_bias=False, kernel_initializer=dcgan_initializer(seed, 0), name="project"
+    )(z)
+    x = _norm("batch", "project_bn", sync_batch_norm)(x)
+    x = layers.ReLU(name="project_relu")(x)
+    x = layers.Reshape((h // 4, w // 4, base_filters * 2), name="reshape")(x)
+    x = layers.Conv2DTranspose(
+        base_filters, 4, 2, padding="same", use_bias=False, kernel_initializer=dcgan_initializer(seed, 1), name="up_1"
+    )(x)
+    x = _norm("batch", "up_1_bn", sync_batch_norm)(x)
+    x = layers.ReLU(name="up_1_relu")(x)
+    x = layers.Conv2DTranspose(c, 4, 2, padding="same", kernel_initializer=dcgan_initializer(seed, 2), name="up_2")(x)
+    out = layers.Activation("tanh", name="tanh", dtype="float32")(x)
+    return keras.Model(z, out, name=name)
+
+
+def dcgan_discriminator(
+    image_shape,
+    base_filters=64,
+    normalization="batch",
+    constraint=None,
+    sync_batch_norm=False,
+    seed=None,
+    name="discriminator",
+):
+    """`image -> (1,)` unnormalised score: two stride-2 convolutions and a linear output.
+
+    Layers: Conv(f, 4, s2) + LeakyReLU(0.2) (no normalisation on the first layer),
+    Conv(2f, 4, s2) + norm + LeakyReLU(0.2), Flatten, Dense(1).
+
+    Args:
+        normalization: `"batch"` (DCGAN, WGAN), `"layer"` (WGAN-GP: the gradient penalty is
+            per example, which batch norm would break) or `None`.
+        constraint: a constraint set on every kernel and bias (WGAN's `ClipConstraint`).
+    """
+    _check_image_shape(image_shape)
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}.")
+    seed = None if seed is None else seed + 100  # keep the discriminator's draws apart from the generator's
+    kw = dict(kernel_constraint=constraint, bias_constraint=constraint)
+    x_in = keras.Input(tuple(image_shape), name="x")
+    x = layers.Conv2D(base_filters, 4, 2, padding="same", kernel_initializer=dcgan_initializer(seed, 0), name="down_1", **kw)(x_in)
+    x = layers.LeakyReLU(0.2, name="down_1_lrelu")(x)
+    x = layers.Conv2D(
+        base_filters * 2, 4, 2, padding="same", use_bias=normalization is None,
+        kernel_initializer=dcgan_initializer(seed, 1), name="down_2", **kw,
+    )(x)
+    if normalization is not None:
+        x = _norm(normalization, "down_2_norm", sync_batch_norm)(x)
+    x = layers.LeakyReLU(0.2, name="down_2_lrelu")(x)
+    x = layers.Flatten(name="flatten")(x)
+    out = layers.Dense(1, name="score", dtype="float32", kernel_initializer=dcgan_initializer(seed, 2), **kw)(x)
+    return keras.Model(x_in, out, name=name)

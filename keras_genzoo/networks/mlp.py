@@ -1,0 +1,57 @@
+"""Multi-layer perceptrons for vector data (and flattened images)."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import layers
+
+
+def _glorot(seed, index):
+    return keras.initializers.GlorotUniform(seed=None if seed is None else seed + index)
+
+
+def _dense(units, name, constraint=None, seed=None, index=0, activation=None):
+    return layers.Dense(
+        units,
+        activation=activation,
+        kernel_initializer=_glorot(seed, index),
+        kernel_constraint=constraint,
+        bias_constraint=constraint,
+        name=name,
+    )
+
+
+def mlp_generator(
+    latent_dim, data_shape, hidden_units=(256, 512), output_activation="tanh", seed=None, name="generator"
+):
+    """`z (latent_dim,) -> x data_shape`: Dense+ReLU layers, then a Dense output reshaped to `data_shape`.
+
+    `output_activation="tanh"` for data scaled to [-1, 1] (images); `None` for vectors in data units.
+    """
+    z = keras.Input((latent_dim,), name="z")
+    h = z
+    for i, units in enumerate(hidden_units):
+        h = _dense(units, f"dense_{i}", seed=seed, index=i, activation="relu")(h)
+    h = _dense(math.prod(data_shape), "output", seed=seed, index=len(hidden_units), activation=output_activation)(h)
+    x = layers.Reshape(tuple(data_shape), name="reshape")(h)
+    return keras.Model(z, x, name=name)
+
+
+def mlp_discriminator(
+    data_shape, hidden_units=(512, 256), leaky_slope=0.2, constraint=None, seed=None, name="discriminator"
+):
+    """`x data_shape -> (1,)` unnormalised score: Flatten, Dense+LeakyReLU layers, linear output.
+
+    The output is a logit for GANs and a critic value for WGANs. `constraint` (e.g.
+    `ClipConstraint`) is set on every kernel and bias.
+    """
+    seed = None if seed is None else seed + 100  # keep the discriminator's draws apart from the generator's
+    x = keras.Input(tuple(data_shape), name="x")
+    h = layers.Flatten(name="flatten")(x)
+    for i, units in enumerate(hidden_units):
+        h = _dense(units, f"dense_{i}", constraint, seed, i)(h)
+        h = layers.LeakyReLU(leaky_slope, name=f"leaky_relu_{i}")(h)
+    out = _dense(1, "score", constraint, seed, len(hidden_units))(h)
+    return keras.Model(x, out, name=name)
