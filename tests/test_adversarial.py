@@ -1,0 +1,275 @@
+"""GAN, DCGAN, WGAN, WGAN-GP: the training core's schedule, constraints, determinism, saving, errors."""
+
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_genzoo as gz
+
+SHAPE = (8, 8, 1)  # tiny images keep the suite fast; the conv nets accept any H, W divisible by 4
+
+
+def image_data(n=64, batch=16, seed=0):
+    x = np.random.default_rng(seed).uniform(0, 1, (n,) + SHAPE).astype("float32")
+    return gz.data.from_array(x, batch_size=batch, shuffle=False)
+
+
+def make(cls, **kw):
+    kw.setdefault("latent_dim", 4)
+    kw.setdefault("seed", 1)
+    if cls is gz.models.DCGAN or cls in (gz.models.WGAN, gz.models.WGANGP):
+        kw.setdefault("base_filters", 4)
+    if cls is gz.models.GAN:
+        kw.setdefault("hidden_units", (16, 16))
+    m = cls(image_shape=SHAPE, **kw)
+    m.compile()
+    return m
+
+
+ALL = [gz.models.GAN, gz.models.DCGAN, gz.models.WGAN, gz.models.WGANGP]
+
+
+class BatchCounter(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+
+
+def test_defaults_follow_the_papers():
+    gan, dcgan = make(gz.models.GAN), make(gz.models.DCGAN)
+    wgan, wgangp = make(gz.models.WGAN), make(gz.models.WGANGP)
+    for m in (gan, dcgan):
+        assert m.n_critic == 1 and isinstance(m.d_optimizer, keras.optimizers.Adam)
+        assert float(m.d_optimizer.learning_rate) == pytest.approx(2e-4) and m.d_optimizer.beta_1 == 0.5
+        assert m.generator_loss_name == "non_saturating"
+    assert wgan.n_critic == 5 and wgan.clip_value == 0.01
+    assert isinstance(wgan.d_optimizer, keras.optimizers.RMSprop) and float(wgan.g_optimizer.learning_rate) == pytest.approx(5e-5)
+    assert wgangp.n_critic == 5 and wgangp.gp_weight == 10.0
+    assert float(wgangp.d_optimizer.learning_rate) == pytest.approx(1e-4)
+    assert (wgangp.d_optimizer.beta_1, wgangp.d_optimizer.beta_2) == (0.0, 0.9)
+    names = [type(layer).__name__ for layer in wgangp.discriminator.layers]
+    assert "BatchNormalization" not in names and "LayerNormalization" in names
+    d_layers = [type(layer).__name__ for layer in dcgan.discriminator.layers]
+    assert d_layers[:3] == ["InputLayer", "Conv2D", "LeakyReLU"]  # no batch norm on the first layer
+    assert "BatchNormalization" in d_layers
+    std = float(np.std(dcgan.generator.get_layer("up_1").kernel.numpy()))
+    assert 0.015 < std < 0.025  # N(0, 0.02)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_fit_reports_metrics_and_generates_in_unit_range(cls):
+    m = make(cls)
+    history = m.fit(image_data(), epochs=1, verbose=0)
+    expected = {"d_loss", "g_loss", "d_real", "d_fake"}
+    if cls in (gz.models.WGAN, gz.models.WGANGP):
+        expected.add("wasserstein")
+    if cls is gz.models.WGANGP:
+        expected.add("gradient_penalty")
+    assert set(history.history) == expected
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
+    x = m.generate(5, seed=0)
+    assert x.shape == (5,) + SHAPE and x.dtype == np.float32
+    assert x.min() >= 0.0 and x.max() <= 1.0
+    assert np.array_equal(x, m.generate(5, seed=0))
+    assert not np.array_equal(x, m.generate(5, seed=1))
+
+
+def test_n_critic_schedule_one_update_per_fresh_batch():
+    m = make(gz.models.WGAN)
+    counter = BatchCounter()
+    # Ten distinct batches, each read once: ten steps, so ten critic updates each on its own batch.
+    m.fit(image_data(n=160, batch=16), epochs=1, verbose=0, callbacks=[counter])
+    assert counter.batches == 10
+    assert int(m.d_optimizer.iterations.numpy()) == 10
+    assert int(m.g_optimizer.iterations.numpy()) == 2
+    assert int(m.critic_steps.numpy()) == 10
+
+
+def test_g_loss_is_the_mean_over_generator_updates_only():
+    m = make(gz.models.WGAN, n_critic=3)
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append((int(m.g_optimizer.iterations.numpy()), float(logs["g_loss"])))
+
+    m.fit(image_data(n=64, batch=16), epochs=1, verbose=0, callbacks=[Record()])
+    # Steps 1 and 2 update only the critic: g_loss has had no generator update to average.
+    assert seen[0] == (0, 0.0) and seen[1] == (0, 0.0)
+    assert seen[2][0] == 1 and seen[2][1] != 0.0
+    assert seen[3] == (1, seen[2][1])  # step 4 adds no generator update, so the mean stays
+
+
+def test_wgan_critic_weights_stay_clipped_after_every_step():
+    m = make(gz.models.WGAN, clip_value=0.005)
+    bounds = []
+
+    class Check(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            bounds.append(max(float(np.max(np.abs(v.numpy()))) for v in m.discriminator.trainable_variables))
+
+    assert max(float(np.max(np.abs(v.numpy()))) for v in m.discriminator.trainable_variables) > 0.005
+    m.fit(image_data(), epochs=1, verbose=0, callbacks=[Check()])
+    assert len(bounds) == 4 and max(bounds) <= 0.005 + 1e-9
+
+
+def test_wgan_clips_a_user_critic_too():
+    critic = keras.Sequential([keras.Input(SHAPE), keras.layers.Flatten(), keras.layers.Dense(1)])
+    m = gz.models.WGAN(image_shape=SHAPE, latent_dim=4, discriminator=critic, base_filters=4, seed=0)
+    m.compile()
+    m.fit(image_data(n=16), epochs=1, verbose=0)
+    assert all(np.max(np.abs(v.numpy())) <= 0.01 + 1e-9 for v in critic.trainable_variables)
+
+
+def test_gradient_penalty_of_a_linear_critic_is_exact():
+    w = np.array([0.3, -1.2, 2.0, 0.5, 0.0, 1.0, -0.7, 0.1], np.float32)
+    critic = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1)])
+    critic.layers[-1].set_weights([w[:, None], np.array([0.4], np.float32)])
+    m = gz.models.WGANGP(data_shape=(8,), latent_dim=2, discriminator=critic, seed=0)
+    real = tf.random.normal((5, 8), seed=1)
+    fake = tf.random.normal((5, 8), seed=2)
+    gp = float(m.gradient_penalty(real, fake))
+    expected = (np.linalg.norm(w.astype(np.float64)) - 1.0) ** 2
+    assert gp == pytest.approx(expected, rel=1e-5)
+
+
+def test_gradient_penalty_draws_one_eps_per_example(monkeypatch):
+    shapes = []
+    original = gz.losses.interpolates
+
+    def spy(real, fake, eps):
+        shapes.append(tuple(eps.shape))
+        values = np.asarray(eps)
+        assert values.min() >= 0.0 and values.max() <= 1.0
+        return original(real, fake, eps)
+
+    monkeypatch.setattr(gz.losses, "interpolates", spy)
+    m = gz.models.WGANGP(data_shape=(3,), latent_dim=2, seed=0)
+    m.gradient_penalty(tf.ones((7, 3)), tf.zeros((7, 3)))
+    assert shapes == [(7,)]
+
+
+@pytest.mark.parametrize("cls", [gz.models.GAN, gz.models.WGANGP])
+def test_same_seeds_give_same_weights(cls):
+    def run():
+        m = make(cls, seed=7)
+        m.fit(image_data(), epochs=2, verbose=0)
+        return [v.numpy() for v in m.generator.weights + m.discriminator.weights]
+
+    a, b = run(), run()
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_save_load_round_trip_and_resume(cls, tmp_path):
+    m = make(cls)
+    m.fit(image_data(n=48), epochs=1, verbose=0)  # 3 steps
+    path = tmp_path / "m.keras"
+    m.save(path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded) is cls
+    assert np.array_equal(m.generate(6, seed=3), loaded.generate(6, seed=3))
+    assert int(loaded.critic_steps.numpy()) == 3
+    for name in ("d_optimizer", "g_optimizer"):
+        a, b = getattr(m, name), getattr(loaded, name)
+        assert type(a) is type(b) and int(a.iterations.numpy()) == int(b.iterations.numpy())
+        assert all(np.array_equal(x.numpy(), y.numpy()) for x, y in zip(a.variables, b.variables))
+    # Resumed training continues the schedule where it stopped.
+    loaded.fit(image_data(n=48), epochs=1, verbose=0)
+    assert int(loaded.critic_steps.numpy()) == 6
+    expected_g = 6 if loaded.n_critic == 1 else 1
+    assert int(loaded.g_optimizer.iterations.numpy()) == expected_g
+
+
+def test_vector_data_gan_learns_the_mean():
+    rng = np.random.default_rng(0)
+    x = rng.normal([4.0, -2.0], 0.5, size=(4096, 2)).astype("float32")
+    m = gz.models.GAN(data_shape=(2,), latent_dim=4, hidden_units=(32, 32), seed=0)
+    # A larger step than the image default so that 480 steps move the mean from 0 to (4, -2).
+    m.compile(d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5), g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5))
+    m.fit(gz.data.from_array(x, batch_size=128, seed=0), epochs=15, verbose=0)
+    samples = m.generate(2000, seed=0)
+    assert samples.shape == (2000, 2)
+    assert np.allclose(samples.mean(axis=0), [4.0, -2.0], atol=0.5), samples.mean(axis=0)
+
+
+def test_evaluate_reports_losses_without_updating():
+    m = make(gz.models.DCGAN)
+    before = [v.numpy().copy() for v in m.trainable_variables]
+    logs = m.evaluate(image_data(), verbose=0, return_dict=True)
+    assert {"d_loss", "g_loss", "d_real", "d_fake"} <= set(logs)
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(before, m.trainable_variables))
+
+
+# --------------------------------------------------------------------------- bad input
+def test_bad_input_errors():
+    with pytest.raises(ValueError, match=r"n_critic must be a positive integer, got 0"):
+        gz.models.WGAN(image_shape=SHAPE, n_critic=0)
+    with pytest.raises(ValueError, match=r"clip_value must be a number > 0, got 0"):
+        gz.models.WGAN(image_shape=SHAPE, clip_value=0)
+    with pytest.raises(ValueError, match=r"clip_value must be a number > 0"):
+        gz.models.WGAN(image_shape=SHAPE, clip_value=-0.01)
+    with pytest.raises(ValueError, match=r"gp_weight must be a number >= 0, got -1"):
+        gz.models.WGANGP(image_shape=SHAPE, gp_weight=-1)
+    with pytest.raises(ValueError, match="latent_dim must be a positive integer"):
+        gz.models.GAN(data_shape=(2,), latent_dim=0)
+    with pytest.raises(ValueError, match="divisible by 4"):
+        gz.models.DCGAN(image_shape=(30, 30, 1))
+    with pytest.raises(ValueError, match="generator_loss must be one of"):
+        gz.models.GAN(data_shape=(2,), generator_loss="hinge")
+    wrong_g = keras.Sequential([keras.Input((4,)), keras.layers.Dense(9), keras.layers.Reshape((3, 3, 1))])
+    with pytest.raises(ValueError, match=r"generator produces outputs of shape \(3, 3, 1\), expected \(8, 8, 1\)"):
+        gz.models.GAN(image_shape=SHAPE, latent_dim=4, generator=wrong_g)
+    wrong_d = keras.Sequential([keras.Input(SHAPE), keras.layers.Flatten(), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match=r"discriminator produces outputs of shape \(2,\), expected \(1,\)"):
+        gz.models.GAN(image_shape=SHAPE, latent_dim=4, discriminator=wrong_d)
+    with pytest.raises(ValueError, match="steps_per_execution must be 1 when n_critic > 1"):
+        gz.models.WGAN(image_shape=SHAPE, base_filters=4).compile(steps_per_execution=4)
+    with pytest.raises(ValueError, match="two optimizer instances"):
+        opt = keras.optimizers.Adam()
+        gz.models.GAN(data_shape=(2,)).compile(d_optimizer=opt, g_optimizer=opt)
+
+
+def test_data_shape_mismatch_is_reported():
+    m = make(gz.models.DCGAN)
+    wrong = gz.data.from_array(np.zeros((8, 12, 12, 1), np.uint8), batch_size=4)
+    with pytest.raises(ValueError, match=r"built for examples of shape \(8, 8, 1\), but the data has shape \(12, 12, 1\)"):
+        m.fit(wrong, epochs=1, verbose=0)
+
+
+def test_fit_before_compile_is_reported():
+    m = gz.models.GAN(data_shape=(2,), latent_dim=2)
+    with pytest.raises(ValueError, match=r"must call `compile\(\)`"):
+        m.fit(gz.data.from_array(np.zeros((4, 2), np.float32), batch_size=2), verbose=0)
+
+
+def test_n_critic_schedule_under_mirrored_strategy():
+    """The generator update is dispatched outside the replica function, so MirroredStrategy accepts it."""
+    code = textwrap.dedent(
+        """
+        import os
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+        import tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        import numpy as np, keras_genzoo as gz
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+        ds = gz.data.from_array(np.random.default_rng(0).normal(size=(320, 2)).astype("float32"), batch_size=32, shuffle=False)
+        with strategy.scope():
+            m = gz.models.WGANGP(data_shape=(2,), latent_dim=3, seed=0)
+            m.compile()
+        m.fit(ds, epochs=1, verbose=0)
+        print(int(m.d_optimizer.iterations.numpy()), int(m.g_optimizer.iterations.numpy()))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["10", "2"]
