@@ -1,4 +1,5 @@
-"""The one place with backend-specific gradient code (today `tf.GradientTape` and `tf.distribute`).
+"""The one place with backend-specific training code (today `tf.GradientTape`, `tf.distribute`
+and graph-mode assertions).
 
 Models call these helpers from their `train_step`; a JAX backend only needs this module anew.
 """
@@ -44,3 +45,13 @@ def input_gradients(fn, x):
         tape.watch(x)
         out = fn(x)
     return tape.gradient(out, x)
+
+
+def assert_in_range(x, low, high, message):
+    """`x`, with a run-time check (also inside `tf.function`) that every value lies in [low, high]."""
+    checks = [
+        tf.debugging.assert_greater_equal(x, tf.cast(low, x.dtype), message=message),
+        tf.debugging.assert_less_equal(x, tf.cast(high, x.dtype), message=message),
+    ]
+    with tf.control_dependencies(checks):
+        return tf.identity(x)

@@ -55,3 +55,21 @@ def mlp_discriminator(
         h = layers.LeakyReLU(leaky_slope, name=f"leaky_relu_{i}")(h)
     out = _dense(1, "score", constraint, seed, len(hidden_units))(h)
     return keras.Model(x, out, name=name)
+
+
+def mlp_encoder(data_shape, latent_dim, variational=True, hidden_units=(256, 128), seed=None, name="encoder"):
+    """`x -> z` (autoencoder) or `x -> [z_mean, z_log_var]` (VAE): Flatten, Dense+ReLU layers, linear heads."""
+    x = keras.Input(tuple(data_shape), name="x")
+    h = layers.Flatten(name="flatten")(x)
+    for i, units in enumerate(hidden_units):
+        h = _dense(units, f"dense_{i}", seed=seed, index=i, activation="relu")(h)
+    if not variational:
+        return keras.Model(x, _dense(latent_dim, "z", seed=seed, index=len(hidden_units))(h), name=name)
+    z_mean = _dense(latent_dim, "z_mean", seed=seed, index=len(hidden_units))(h)
+    z_log_var = layers.Dense(latent_dim, kernel_initializer="zeros", name="z_log_var")(h)
+    return keras.Model(x, [z_mean, z_log_var], name=name)
+
+
+def mlp_decoder(latent_dim, data_shape, hidden_units=(128, 256), seed=None, name="decoder"):
+    """`z -> x` with a linear output (logits for images, the Gaussian mean for vectors)."""
+    return mlp_generator(latent_dim, data_shape, hidden_units, output_activation=None, seed=seed, name=name)
