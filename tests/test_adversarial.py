@@ -273,3 +273,12 @@ def test_n_critic_schedule_under_mirrored_strategy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["10", "2"]
+
+
+@pytest.mark.parametrize("cls", [gz.models.DCGAN, gz.models.WGANGP])
+def test_conv_models_take_colour_32x32_images(cls):
+    m = cls(image_shape=(32, 32, 3), latent_dim=4, base_filters=4, seed=0)
+    m.compile()
+    x = np.random.default_rng(0).integers(0, 256, (8, 32, 32, 3)).astype(np.uint8)
+    m.fit(gz.data.from_array(x, batch_size=4), epochs=1, verbose=0)
+    assert m.generate(3, seed=0).shape == (3, 32, 32, 3)
