@@ -48,3 +48,12 @@ def test_atomic_write_leaves_no_partial_file(tmp_path):
     from PIL import Image
 
     assert Image.open(target).size == (3, 3)
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+
+    path = save_image(np.zeros((2, 2), np.uint8), tmp_path / "p.png")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~mask)
