@@ -1,0 +1,48 @@
+"""Evaluation: Fréchet distance (FID), Inception Score, KID, precision/recall and mode
+coverage, measured through the shipped evaluators, InceptionV3 or any `keras.Model`.
+
+Every function returns a `MetricResult`: `float(result)` is the number and
+`result.protocol` records how it was measured.
+"""
+
+from keras_genzoo.metrics.extractors import FeatureExtractor, get_extractor
+from keras_genzoo.metrics.fid import compute_reference_statistics, frechet_distance
+from keras_genzoo.metrics.frechet import (
+    FeatureStatistics,
+    FrechetDistance,
+    frechet_distance_from_features,
+    frechet_distance_from_stats,
+)
+from keras_genzoo.metrics.protocol import MetricResult, load_reference, save_reference
+from keras_genzoo.metrics.scores import (
+    inception_score,
+    inception_score_from_probabilities,
+    kernel_inception_distance,
+    kid_from_features,
+    mode_coverage,
+    mode_coverage_from_probabilities,
+    precision_recall,
+    precision_recall_from_features,
+)
+
+__all__ = [
+    "FeatureExtractor",
+    "FeatureStatistics",
+    "FrechetDistance",
+    "MetricResult",
+    "compute_reference_statistics",
+    "frechet_distance",
+    "frechet_distance_from_features",
+    "frechet_distance_from_stats",
+    "get_extractor",
+    "inception_score",
+    "inception_score_from_probabilities",
+    "kernel_inception_distance",
+    "kid_from_features",
+    "load_reference",
+    "mode_coverage",
+    "mode_coverage_from_probabilities",
+    "precision_recall",
+    "precision_recall_from_features",
+    "save_reference",
+]

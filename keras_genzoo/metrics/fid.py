@@ -1,0 +1,74 @@
+"""Fréchet distance between real and generated images, measured through a feature extractor."""
+
+from __future__ import annotations
+
+import keras
+
+from keras_genzoo.metrics.extractors import get_extractor, iterate_images
+from keras_genzoo.metrics.frechet import FeatureStatistics, frechet_distance_from_stats
+from keras_genzoo.metrics.protocol import MetricResult, load_reference, save_reference, statistics_hash
+
+
+def _statistics(source, extractor, n, batch_size, seed, name, verbose):
+    """Streams a source through the extractor; features are folded into the sums, not kept."""
+    stats = FeatureStatistics()
+    show = (n is not None and n > 2000) if verbose == "auto" else bool(verbose)
+    bar = keras.utils.Progbar(n, unit_name="image") if show else None
+    for batch in iterate_images(source, n=n, batch_size=batch_size, seed=seed, name=name):
+        stats.update(extractor(batch)[0])
+        if bar is not None:
+            bar.update(stats.count)
+    return stats
+
+
+def compute_reference_statistics(real, extractor="fashion_mnist", n=None, batch_size=250, path=None,
+                                 reference_split=None, weights="imagenet", verbose="auto"):
+    """Feature statistics of real images (array, dataset or model), optionally saved to `path`
+    (`.npz` with the protocol inside). Returns `(stats, protocol)`."""
+    ex = get_extractor(extractor, weights=weights)
+    stats = _statistics(real, ex, n, batch_size, 0, "real", verbose)
+    protocol = dict(ex.protocol(), reference_split=reference_split, n_real=stats.count,
+                    reference_hash=statistics_hash(stats.mean(), stats.covariance()))
+    if path is not None:
+        protocol = save_reference(path, stats, protocol)
+    return stats, protocol
+
+
+def frechet_distance(real, fake, extractor="fashion_mnist", n=10000, batch_size=250, seed=0,
+                     reference_split=None, weights="imagenet", verbose="auto"):
+    """The Fréchet distance between the extractor features of `real` and `fake`.
+
+    Args:
+        real: images in [0, 1] (array or `tf.data` dataset), a model, or the path of reference
+            statistics saved by `compute_reference_statistics` (checked against the extractor).
+        fake: images in [0, 1] or a model (its `generate`).
+        extractor: `"fashion_mnist"`, `"digits"`, `"inception_v3"` or a `keras.Model`.
+        n: at most this many images from each side (a model generates exactly `n`).
+        batch_size: images per extractor call.
+        seed: seeds generation when `fake` is a model.
+        reference_split: recorded in the protocol, e.g. `"fashion_mnist:test"`.
+        weights: InceptionV3 weights (`"imagenet"` or `None`).
+
+    Returns:
+        A `MetricResult` (`float(result)` is the distance) with its protocol record.
+    """
+    ex = get_extractor(extractor, weights=weights)
+    if isinstance(real, (str, bytes)) or hasattr(real, "__fspath__"):
+        real_stats, ref_protocol = load_reference(real, ex.protocol())
+        reference_split = reference_split or ref_protocol.get("reference_split")
+    else:
+        real_stats = _statistics(real, ex, n, batch_size, seed, "real", verbose)
+    fake_stats = _statistics(fake, ex, n, batch_size, seed, "fake", verbose)
+    mu_r, c_r = real_stats.mean(), real_stats.covariance()
+    value = frechet_distance_from_stats(mu_r, c_r, fake_stats.mean(), fake_stats.covariance())
+    protocol = dict(
+        ex.protocol(),
+        metric="frechet_distance",
+        n_real=real_stats.count,
+        n_fake=fake_stats.count,
+        reference_split=reference_split,
+        seed=seed,
+        reference_hash=statistics_hash(mu_r, c_r),
+    )
+    name = "FID (Keras-InceptionV3)" if ex.name == "inception_v3" else f"FD ({ex.name} features)"
+    return MetricResult(metric=name, value=value, protocol=protocol)
