@@ -63,6 +63,7 @@ class AdversarialModel(GenerativeModel):
     """
 
     default_n_critic = 1
+    sub_model_names = ("generator", "discriminator")
     #: batch size of the paper the defaults come from (used by the CLI and benchmarks)
     default_batch_size = 64
 
@@ -192,19 +193,8 @@ class AdversarialModel(GenerativeModel):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            n_critic=self.n_critic,
-            generator=keras.saving.serialize_keras_object(self.generator),
-            discriminator=keras.saving.serialize_keras_object(self.discriminator),
-        )
+        config["n_critic"] = self.n_critic
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
     # ------------------------------------------------------------------ training
     @property

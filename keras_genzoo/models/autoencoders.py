@@ -63,6 +63,7 @@ class Autoencoder(GenerativeModel):
 
     variational = False
     default_batch_size = 128
+    sub_model_names = ("encoder", "decoder")
 
     def __init__(
         self,
@@ -244,20 +245,8 @@ class Autoencoder(GenerativeModel):
     def get_config(self):
         config = super().get_config()
         config.pop("latent_prior", None)
-        config.update(
-            likelihood=self.likelihood,
-            base_filters=self.base_filters,
-            encoder=keras.saving.serialize_keras_object(self.encoder),
-            decoder=keras.saving.serialize_keras_object(self.decoder),
-        )
+        config.update(likelihood=self.likelihood, base_filters=self.base_filters)
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("encoder", "decoder"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 
 @keras.saving.register_keras_serializable(package="keras_genzoo")

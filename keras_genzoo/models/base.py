@@ -121,6 +121,9 @@ class GenerativeModel(keras.Model):
             )
         return x
 
+    #: attributes holding sub-models, serialized into the config by name (and so part of the saved format)
+    sub_model_names = ()
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -129,4 +132,13 @@ class GenerativeModel(keras.Model):
             latent_prior=self.latent_prior,
             seed=self.seed,
         )
+        for name in self.sub_model_names:
+            config[name] = keras.saving.serialize_keras_object(getattr(self, name))
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for name in cls.sub_model_names:
+            config[name] = keras.saving.deserialize_keras_object(config[name])
+        return cls(**config)
