@@ -33,7 +33,7 @@ def build_classifier(image_shape, num_classes=10, name="classifier"):
         x = layers.MaxPooling2D(name=f"pool_{i}")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(128, activation="relu", name=FEATURE_LAYER)(x)
-    x = layers.Dropout(0.4, name="dropout")(x)
+    x = layers.Dropout(0.3, name="dropout")(x)
     out = layers.Dense(num_classes, activation="softmax", name="probabilities", dtype="float32")(x)
     return keras.Model(x_in, out, name=name)
 

@@ -9,7 +9,7 @@ from keras_genzoo.metrics.frechet import FeatureStatistics, frechet_distance_fro
 from keras_genzoo.metrics.protocol import MetricResult, load_reference, save_reference, statistics_hash
 
 
-def _statistics(source, extractor, n, batch_size, seed, name, verbose):
+def feature_statistics(source, extractor, n, batch_size, seed, name, verbose):
     """Streams a source through the extractor; features are folded into the sums, not kept."""
     stats = FeatureStatistics()
     show = (n is not None and n > 2000) if verbose == "auto" else bool(verbose)
@@ -26,7 +26,7 @@ def compute_reference_statistics(real, extractor="fashion_mnist", n=None, batch_
     """Feature statistics of real images (array, dataset or model), optionally saved to `path`
     (`.npz` with the protocol inside). Returns `(stats, protocol)`."""
     ex = get_extractor(extractor, weights=weights)
-    stats = _statistics(real, ex, n, batch_size, 0, "real", verbose)
+    stats = feature_statistics(real, ex, n, batch_size, 0, "real", verbose)
     protocol = dict(ex.protocol(), reference_split=reference_split, n_real=stats.count,
                     reference_hash=statistics_hash(stats.mean(), stats.covariance()))
     if path is not None:
@@ -57,8 +57,8 @@ def frechet_distance(real, fake, extractor="fashion_mnist", n=10000, batch_size=
         real_stats, ref_protocol = load_reference(real, ex.protocol())
         reference_split = reference_split or ref_protocol.get("reference_split")
     else:
-        real_stats = _statistics(real, ex, n, batch_size, seed, "real", verbose)
-    fake_stats = _statistics(fake, ex, n, batch_size, seed, "fake", verbose)
+        real_stats = feature_statistics(real, ex, n, batch_size, seed, "real", verbose)
+    fake_stats = feature_statistics(fake, ex, n, batch_size, seed, "fake", verbose)
     mu_r, c_r = real_stats.mean(), real_stats.covariance()
     value = frechet_distance_from_stats(mu_r, c_r, fake_stats.mean(), fake_stats.covariance())
     protocol = dict(

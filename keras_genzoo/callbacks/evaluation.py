@@ -1,0 +1,94 @@
+"""Metrics during `fit`: the Fréchet distance and mode coverage written into the epoch logs,
+where `History`, `ModelCheckpoint(monitor="fid")`, `EarlyStopping` and TensorBoard see them.
+
+Put these callbacks *before* `ModelCheckpoint` / `EarlyStopping` in the `callbacks` list:
+Keras calls callbacks in order, so the later ones read the value written by the earlier.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from keras_genzoo.callbacks.base import GenerativeCallback
+from keras_genzoo.metrics.extractors import get_extractor, iterate_images
+from keras_genzoo.metrics.fid import feature_statistics
+from keras_genzoo.metrics.frechet import frechet_distance_from_stats
+from keras_genzoo.metrics.protocol import statistics_hash
+from keras_genzoo.metrics.scores import mode_coverage_from_probabilities
+
+
+def _check_count(value, name):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+        raise ValueError(f"{name} must be an integer >= 2, got {value!r}.")
+    return value
+
+
+class FIDCallback(GenerativeCallback):
+    """Writes `fid` (the Fréchet distance in the extractor's feature space) into the logs.
+
+    The reference statistics of `real_data` are computed once, at the first due epoch, and
+    cached. Each record of `protocols` (one per measured epoch) says how the value was
+    measured.
+
+    Args:
+        real_data: real images in [0, 1] (array or `tf.data` dataset, e.g.
+            `gz.data.load(name, split="test", image_range=(0, 1))`).
+        every_n_epochs: measure every n-th epoch.
+        num_samples: generated samples per measurement (and at most this many real images).
+        extractor: `"fashion_mnist"`, `"digits"`, `"inception_v3"` or a `keras.Model`.
+        seed: seeds the generated samples (the same latent draws every epoch).
+        log_name: the key written into the logs.
+    """
+
+    def __init__(self, real_data, every_n_epochs=1, num_samples=1000, extractor="fashion_mnist", batch_size=250,
+                 seed=0, log_name="fid"):
+        super().__init__(every_n_epochs)
+        self.real_data = real_data
+        self.num_samples = _check_count(num_samples, "num_samples")
+        self.extractor_spec = extractor
+        self.batch_size, self.seed, self.log_name = batch_size, seed, log_name
+        self._extractor = None
+        self._reference = None
+        self.protocols = []
+
+    def _ensure_reference(self):
+        if self._extractor is None:
+            self._extractor = get_extractor(self.extractor_spec)
+        if self._reference is None:
+            stats = feature_statistics(self.real_data, self._extractor, self.num_samples, self.batch_size, 0, "real_data", False)
+            self._reference = (stats.mean(), stats.covariance(), stats.count)
+
+    def on_due_epoch(self, epoch, logs):
+        self._ensure_reference()
+        mu_r, c_r, n_real = self._reference
+        fake = feature_statistics(self.model, self._extractor, self.num_samples, self.batch_size, self.seed, "generated", False)
+        value = frechet_distance_from_stats(mu_r, c_r, fake.mean(), fake.covariance())
+        logs[self.log_name] = value
+        self.protocols.append(
+            dict(self._extractor.protocol(), metric="frechet_distance", epoch=epoch + 1, n_real=n_real,
+                 n_fake=fake.count, seed=self.seed, reference_hash=statistics_hash(mu_r, c_r), value=value)
+        )
+
+
+class ModeCoverage(GenerativeCallback):
+    """Writes `classes_covered` and `class_kl` (KL from the generated class distribution to
+    uniform) into the logs, classifying `num_samples` generated images."""
+
+    def __init__(self, classifier="fashion_mnist", every_n_epochs=1, num_samples=1000, batch_size=250, seed=0):
+        super().__init__(every_n_epochs)
+        self.classifier_spec = classifier
+        self.num_samples = _check_count(num_samples, "num_samples")
+        self.batch_size, self.seed = batch_size, seed
+        self._classifier = None
+        self.records = []
+
+    def on_due_epoch(self, epoch, logs):
+        if self._classifier is None:
+            self._classifier = get_extractor(self.classifier_spec)
+        probabilities = []
+        for batch in iterate_images(self.model, n=self.num_samples, batch_size=self.batch_size, seed=self.seed):
+            probabilities.append(self._classifier(batch)[1])
+        result = mode_coverage_from_probabilities(np.concatenate(probabilities))
+        logs["classes_covered"] = result["classes_covered"]
+        logs["class_kl"] = result["class_kl"]
+        self.records.append(dict(result, epoch=epoch + 1))

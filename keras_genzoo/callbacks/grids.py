@@ -1,0 +1,182 @@
+"""Image grids while a model trains: samples from fixed latent vectors, and latent interpolations."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from pathlib import Path
+
+import numpy as np
+
+from keras_genzoo.callbacks.base import GenerativeCallback, is_chief, writable_directory
+from keras_genzoo.utils import image_grid, save_image
+
+METHODS = ("slerp", "lerp")
+
+
+def lerp(z_a, z_b, t):
+    """Points `(1 - t) z_a + t z_b` for each `t` in `t`: `(len(t), d)`."""
+    t = np.asarray(t, np.float64)[:, None]
+    return ((1.0 - t) * np.asarray(z_a, np.float64) + t * np.asarray(z_b, np.float64)).astype(np.float32)
+
+
+def slerp(z_a, z_b, t):
+    """Spherical interpolation (along the great circle, with the norm interpolated linearly):
+    keeps points at the radii where a Gaussian prior puts its mass. Falls back to `lerp` when
+    the two directions (nearly) coincide."""
+    a, b = np.asarray(z_a, np.float64), np.asarray(z_b, np.float64)
+    t = np.asarray(t, np.float64)[:, None]
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na == 0.0 or nb == 0.0:
+        return lerp(a, b, t[:, 0])
+    cos = np.clip(np.dot(a / na, b / nb), -1.0, 1.0)
+    omega = np.arccos(cos)
+    if omega < 1e-6:
+        return lerp(a, b, t[:, 0])
+    direction = (np.sin((1 - t) * omega) * (a / na) + np.sin(t * omega) * (b / nb)) / np.sin(omega)
+    return (direction * ((1 - t) * na + t * nb)).astype(np.float32)
+
+
+def _check_positive(value, name, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+def interpolation_latents(model, num_pairs=8, steps=10, method="slerp", seed=0, real_images=None):
+    """Latent paths `(num_pairs, steps, latent_dim)`; endpoints are prior samples, or the
+    encodings (latent means) of `real_images` pairs `(x_a, x_b)` for models with `encode`."""
+    num_pairs = _check_positive(num_pairs, "num_pairs")
+    steps = _check_positive(steps, "steps", 2)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+    if real_images is not None:
+        if not callable(getattr(model, "encode", None)):
+            raise TypeError(f"real_images needs a model with encode(); {type(model).__name__} has none.")
+        x_a, x_b = real_images
+        codes = [model.encode(x[:num_pairs]) for x in (x_a, x_b)]
+        z_a, z_b = [c[0] if isinstance(c, tuple) else c for c in codes]
+    else:
+        anchors = model.sample_latent(2 * num_pairs, seed=seed)
+        z_a, z_b = anchors[0::2], anchors[1::2]
+    if len(z_a) < num_pairs or len(z_b) < num_pairs:
+        raise ValueError(f"need {num_pairs} pairs of real images, got {len(z_a)} and {len(z_b)}.")
+    path = slerp if method == "slerp" else lerp
+    t = np.linspace(0.0, 1.0, steps)
+    return np.stack([path(z_a[i], z_b[i], t) for i in range(num_pairs)])
+
+
+def interpolation_grid(model, num_pairs=8, steps=10, method="slerp", seed=0, real_images=None, latents=None):
+    """A uint8 grid: one row per pair, `steps` columns walking between two fixed latent points.
+
+    Usable outside `fit`:
+    `save_image(interpolation_grid(model), "interp.png")`. Returns `(grid, images)` where
+    `images` is `(num_pairs, steps, H, W, C)` in [0, 1].
+    """
+    if latents is None:
+        latents = interpolation_latents(model, num_pairs, steps, method, seed, real_images)
+    pairs, steps = latents.shape[:2]
+    images = model.generate(pairs * steps, z=latents.reshape(pairs * steps, -1))
+    return image_grid(images, rows=pairs, cols=steps), images.reshape((pairs, steps) + images.shape[1:])
+
+
+class SampleGrid(GenerativeCallback):
+    """Saves `directory/epoch_XXX.png`: a grid of samples from the **same latent vectors every
+    epoch**, so epochs can be compared.
+
+    Args:
+        directory: output folder (created; checked for writability at construction).
+        num_samples: images per grid; a perfect square, or a multiple of `rows`.
+        every_n_epochs: write every n-th epoch.
+        seed: seeds the fixed latent vectors.
+        rows: grid rows (default: the square root of `num_samples`).
+        tensorboard_dir: also write TensorBoard image summaries there.
+    """
+
+    def __init__(self, directory, num_samples=64, every_n_epochs=1, seed=0, rows=None, tensorboard_dir=None):
+        super().__init__(every_n_epochs)
+        num_samples = _check_positive(num_samples, "num_samples")
+        if rows is None:
+            rows = math.isqrt(num_samples)
+            if rows * rows != num_samples:
+                raise ValueError(f"num_samples={num_samples} is not a square; pass rows= that divides it.")
+        rows = _check_positive(rows, "rows")
+        if num_samples % rows:
+            raise ValueError(f"num_samples={num_samples} does not fill {rows} rows evenly.")
+        self.directory = writable_directory(directory)
+        self.num_samples, self.rows, self.cols, self.seed = num_samples, rows, num_samples // rows, seed
+        if tensorboard_dir is not None:
+            try:
+                import tensorboard  # noqa: F401 - tf.summary.image needs it
+            except ImportError as e:
+                raise ValueError(
+                    "tensorboard_dir needs the tensorboard package: pip install 'keras-genzoo[tensorboard]'."
+                ) from e
+            writable_directory(tensorboard_dir)
+        self.tensorboard_dir = tensorboard_dir
+        self._writer = None
+        self._latents = None
+        self.paths = []
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self._latents is None:
+            self._latents = self.model.sample_latent(self.num_samples, seed=self.seed)
+        if self.tensorboard_dir is not None and self._writer is None:
+            import tensorflow as tf
+
+            self._writer = tf.summary.create_file_writer(str(self.tensorboard_dir))
+
+    def on_due_epoch(self, epoch, logs):
+        images = self.model.generate(self.num_samples, z=self._latents)
+        if not is_chief():
+            return
+        grid = image_grid(images, rows=self.rows, cols=self.cols)
+        path = save_image(grid, self.directory / f"epoch_{epoch + 1:03d}.png")
+        self.paths.append(path)
+        if self._writer is not None:
+            import tensorflow as tf
+
+            with self._writer.as_default():
+                tf.summary.image("samples", (grid[None, ..., None] if grid.ndim == 2 else grid[None]), step=epoch + 1)
+            self._writer.flush()
+
+
+class LatentInterpolation(GenerativeCallback):
+    """Saves `directory/interpolation_epoch_XXX.png`: each row walks between two fixed latent
+    points (spherical interpolation by default); with `gif=True`, `interpolation.gif` of the
+    last epoch, one frame per step. With `real_images=(x_a, x_b)` a VAE/AE walks between the
+    encodings of real images instead.
+    """
+
+    def __init__(self, directory, num_pairs=8, steps=10, method="slerp", seed=0, every_n_epochs=1, gif=True,
+                 real_images=None):
+        super().__init__(every_n_epochs)
+        self.num_pairs = _check_positive(num_pairs, "num_pairs")
+        self.steps = _check_positive(steps, "steps", 2)
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+        self.directory = writable_directory(directory)
+        self.method, self.seed, self.gif, self.real_images = method, seed, gif, real_images
+        self._latents = None
+        self._last_images = None
+        self.paths = []
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self._latents is None:
+            self._latents = interpolation_latents(
+                self.model, self.num_pairs, self.steps, self.method, self.seed, self.real_images
+            )
+
+    def on_due_epoch(self, epoch, logs):
+        grid, images = interpolation_grid(self.model, latents=self._latents)
+        self._last_images = images
+        if is_chief():
+            self.paths.append(save_image(grid, self.directory / f"interpolation_epoch_{epoch + 1:03d}.png"))
+
+    def on_train_end(self, logs=None):
+        if self.gif and self._last_images is not None and is_chief():
+            frames = [image_grid(self._last_images[:, s], rows=1) for s in range(self.steps)]
+            frames += frames[::-1][1:-1]  # walk there and back
+            save_image(frames, Path(self.directory) / "interpolation.gif")
