@@ -24,7 +24,7 @@ import keras_genzoo as gz  # noqa: E402
 from keras_genzoo.metrics import classifiers  # noqa: E402
 from keras_genzoo.utils import atomic_write  # noqa: E402
 
-SETTINGS = {"fashion_mnist": {"epochs": 12, "batch_size": 128}, "digits": {"epochs": 40, "batch_size": 64}}
+SETTINGS = {"fashion_mnist": {"epochs": 15, "batch_size": 128}, "digits": {"epochs": 40, "batch_size": 64}}
 
 
 def train(name, seed):
@@ -41,14 +41,13 @@ def train(name, seed):
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    # Light augmentation: random shifts of up to 2 pixels and, for clothes, horizontal flips.
-    aug = [keras.layers.RandomTranslation(2 / info.image_shape[0], 2 / info.image_shape[1], fill_mode="constant", seed=seed)]
+    # Augmentation: horizontal flips for clothes (a flipped shirt is a shirt; a flipped digit
+    # may not be a digit). Random shifts were tried and cost accuracy at this budget.
     if name == "fashion_mnist":
-        aug.append(keras.layers.RandomFlip("horizontal", seed=seed))
-    augment = keras.Sequential(aug)
-    train_aug = train_ds.map(lambda x, y: (augment(x, training=True), y))
+        flip = keras.layers.RandomFlip("horizontal", seed=seed)
+        train_ds = train_ds.map(lambda x, y: (flip(x, training=True), y))
     start = time.perf_counter()
-    model.fit(train_aug, epochs=settings["epochs"], verbose=2)
+    model.fit(train_ds, epochs=settings["epochs"], verbose=2)
     seconds = time.perf_counter() - start
     loss, accuracy = model.evaluate(test_ds, verbose=0)
     path = classifiers.weights_path(name)
