@@ -1,0 +1,55 @@
+"""Choosing a `tf.distribute` strategy by name."""
+
+from __future__ import annotations
+
+import json
+import os
+
+STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker", "tpu")
+
+
+def get_strategy(name="auto"):
+    """A `tf.distribute.Strategy` by name.
+
+    - `"auto"`: `multi_worker` when `TF_CONFIG` describes a cluster, `mirrored` with more than
+      one GPU, otherwise the default strategy;
+    - `"default"`: TensorFlow's default (no distribution);
+    - `"one_device"`: `OneDeviceStrategy` on the first GPU, or the CPU;
+    - `"mirrored"`: `MirroredStrategy` over the local GPUs (or the CPU);
+    - `"multi_worker"`: `MultiWorkerMirroredStrategy`, configured from `TF_CONFIG`;
+    - `"tpu"`: `TPUStrategy` on the TPU found by `TPUClusterResolver`.
+
+    Raises:
+        ValueError: unknown name, or `multi_worker` without a `TF_CONFIG` cluster.
+        RuntimeError: `tpu` when no TPU can be reached.
+    """
+    import tensorflow as tf
+
+    if name not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {STRATEGIES}, got {name!r}.")
+    tf_config = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
+    gpus = tf.config.list_logical_devices("GPU")
+    if name == "auto":
+        if tf_config.get("cluster"):
+            name = "multi_worker"
+        elif len(gpus) > 1:
+            name = "mirrored"
+        else:
+            name = "default"
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "one_device":
+        return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else "/cpu:0")
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi_worker":
+        if not tf_config.get("cluster"):
+            raise ValueError("strategy 'multi_worker' needs TF_CONFIG with a 'cluster' and this process's 'task'.")
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+    except (ValueError, RuntimeError, tf.errors.OpError) as e:
+        raise RuntimeError(f"strategy 'tpu': no TPU could be reached ({e}).") from e
+    return tf.distribute.TPUStrategy(resolver)

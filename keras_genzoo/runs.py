@@ -1,0 +1,325 @@
+"""Training runs that leave a self-describing directory behind: what `genzoo train` and
+`genzoo demo` do, usable from Python too.
+
+A run directory holds:
+
+    config.json            everything needed to rerun (and the command)
+    model.keras            the trained model
+    history.csv            per-epoch logs (Keras CSVLogger)
+    loss_curves.png        the logs as curves
+    samples/epoch_XXX.png  fixed-seed sample grids, one per epoch
+    interpolation.png/.gif latent interpolation of the final model
+    metrics.json           Fréchet distance, Inception Score, mode coverage with protocols
+    report.html            one self-contained page with all of the above
+    backup/                Keras BackupAndRestore state while training (removed at the end)
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import dataclasses
+import html
+import json
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from keras_genzoo import callbacks as gz_callbacks
+from keras_genzoo import data, distribute, metrics, models
+from keras_genzoo.metrics import classifiers
+from keras_genzoo.utils import atomic_write, image_grid, save_image
+
+MODELS = {
+    "autoencoder": models.Autoencoder,
+    "vae": models.VAE,
+    "gan": models.GAN,
+    "dcgan": models.DCGAN,
+    "wgan": models.WGAN,
+    "wgangp": models.WGANGP,
+}
+PAPERS = {
+    "autoencoder": "Hinton & Salakhutdinov (2006), Reducing the dimensionality of data with neural networks",
+    "vae": "Kingma & Welling (2014), Auto-encoding variational Bayes",
+    "gan": "Goodfellow et al. (2014), Generative adversarial nets",
+    "dcgan": "Radford et al. (2016), Unsupervised representation learning with deep convolutional GANs",
+    "wgan": "Arjovsky et al. (2017), Wasserstein GAN",
+    "wgangp": "Gulrajani et al. (2017), Improved training of Wasserstein GANs",
+}
+PRECISIONS = {"none": None, "float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
+
+
+class RunError(Exception):
+    """A run that cannot start or continue, with a message for the user."""
+
+
+@dataclasses.dataclass
+class RunConfig:
+    """Everything that defines a training run (written to `config.json`)."""
+
+    model: str = "dcgan"
+    dataset: str = "fashion_mnist"
+    epochs: int = 5
+    batch_size: int | None = None
+    latent_dim: int | None = None
+    seed: int = 0
+    strategy: str = "auto"
+    mixed_precision: str = "none"
+    fid_every: int = 1
+    steps_per_epoch: int | None = None
+    base_filters: int | None = None
+    eval_samples: int = 1000
+    train_split: str = "train"
+
+    def identity(self):
+        """The fields that must match to resume a run (epochs may grow)."""
+        d = dataclasses.asdict(self)
+        d.pop("epochs")
+        return d
+
+    def model_kwargs(self):
+        info = data.info(self.dataset)
+        kwargs = {"image_shape": info.image_shape, "seed": self.seed}
+        latent = self.latent_dim or (2 if self.model in ("autoencoder", "vae") else 128)
+        kwargs["latent_dim"] = latent
+        if self.base_filters is not None and self.model != "gan":
+            kwargs["base_filters"] = self.base_filters
+        return kwargs
+
+    def image_range(self):
+        return (0, 1) if self.model in ("autoencoder", "vae") else (-1, 1)
+
+    def resolved_batch_size(self):
+        return self.batch_size or MODELS[self.model].default_batch_size
+
+
+def evaluator_for(dataset):
+    """The shipped evaluator of `dataset`, or None."""
+    return dataset if dataset in classifiers.EVALUATORS else None
+
+
+def prepare_directory(out, config, command):
+    """Creates or re-opens a run directory; refuses one that holds a different run."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as e:
+        raise RunError(f"--out {out} is not writable: {e.strerror or e}.") from e
+    path = out / "config.json"
+    if path.exists():
+        try:
+            previous = json.loads(path.read_text())["config"]
+        except (ValueError, KeyError) as e:
+            raise RunError(f"--out {out} holds a config.json that is not a genzoo run ({e}).") from e
+        old = RunConfig(**previous).identity()
+        if old != config.identity():
+            diff = {k: (old.get(k), v) for k, v in config.identity().items() if old.get(k) != v}
+            raise RunError(
+                f"--out {out} holds a different run (differs in {', '.join(f'{k}: {a!r} -> {b!r}' for k, (a, b) in diff.items())}); "
+                "choose another --out."
+            )
+    elif any(p for p in out.iterdir() if not p.name.startswith(".")):
+        raise RunError(f"--out {out} is not empty and holds no genzoo run; choose an empty or new directory.")
+    with atomic_write(path, "w") as f:
+        f.write(json.dumps({"config": dataclasses.asdict(config), "command": command}, indent=2) + "\n")
+    return out
+
+
+def build_model(config):
+    cls = MODELS[config.model]
+    model = cls(**config.model_kwargs())
+    model.compile()
+    return model
+
+
+def train(config, out, command="", verbose=1, extra_callbacks=()):
+    """Trains (or resumes) a run into `out`; returns the run directory.
+
+    An interrupted run resumes from its last completed epoch (Keras `BackupAndRestore`
+    state in `out/backup`) when started again with the same configuration; a directory
+    holding a different run is refused.
+    """
+    out = prepare_directory(out, config, command)
+    policy = PRECISIONS[config.mixed_precision]
+    previous_policy = keras.config.dtype_policy()
+    if policy is not None:
+        keras.config.set_dtype_policy(policy)
+    try:
+        keras.utils.set_random_seed(config.seed)
+        strategy = distribute.get_strategy(config.strategy)
+        info = data.info(config.dataset)
+        train_ds = data.load(
+            config.dataset, split=config.train_split, batch_size=config.resolved_batch_size(),
+            image_range=config.image_range(), seed=config.seed, drop_remainder=True,
+        )
+        if config.steps_per_epoch:
+            train_ds = train_ds.repeat()
+        with strategy.scope():
+            model = build_model(config)
+        evaluator = evaluator_for(config.dataset)
+        cbs = [gz_callbacks.SampleGrid(out / "samples", num_samples=64, seed=config.seed)]
+        if evaluator and config.fid_every > 0:
+            real = data.load(config.dataset, split="test", batch_size=500, image_range=(0, 1), shuffle=False)
+            cbs.append(gz_callbacks.FIDCallback(real, every_n_epochs=config.fid_every, num_samples=config.eval_samples,
+                                                extractor=evaluator, seed=config.seed))
+        cbs += [
+            gz_callbacks.TrainingHealth(),
+            keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
+            keras.callbacks.BackupAndRestore(str(out / "backup"), delete_checkpoint=True),
+            *extra_callbacks,
+        ]
+        start = time.perf_counter()
+        model.fit(train_ds, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch, verbose=verbose, callbacks=cbs)
+        seconds = time.perf_counter() - start
+        model.save(out / "model.keras")
+        finish(model, config, out, info, seconds, verbose=verbose)
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
+    return out
+
+
+def finish(model, config, out, info, seconds, verbose=1):
+    """Writes curves, interpolation, metrics and the report of a trained run."""
+    plot_history(out / "history.csv", out / "loss_curves.png")
+    if callable(getattr(model, "sample_latent", None)):
+        grid, images = gz_callbacks.interpolation_grid(model, num_pairs=8, steps=10, seed=config.seed)
+        save_image(grid, out / "interpolation.png")
+        frames = [image_grid(images[:, s], rows=1) for s in range(images.shape[1])]
+        save_image(frames + frames[::-1][1:-1], out / "interpolation.gif")
+    result = evaluate(model, config.dataset, ("fid", "is", "coverage"), config.eval_samples, seed=config.seed,
+                      verbose=bool(verbose))
+    result["train_seconds"] = round(seconds, 1)
+    with atomic_write(out / "metrics.json", "w") as f:
+        f.write(json.dumps(result, indent=2) + "\n")
+    write_report(out)
+
+
+METRIC_NAMES = ("fid", "is", "kid", "precision_recall", "coverage")
+
+
+def evaluate(model, dataset, names, num_samples, seed=0, verbose=False):
+    """Runs the named metrics with the dataset's evaluator; returns a JSON-ready dict."""
+    unknown = [n for n in names if n not in METRIC_NAMES]
+    if unknown:
+        raise RunError(f"unknown metrics {unknown}; choose from {', '.join(METRIC_NAMES)}.")
+    evaluator = evaluator_for(dataset)
+    if evaluator is None:
+        return {"note": f"no shipped evaluator for {dataset!r}: metrics not measured", "metrics": {}}
+    real = data.load(dataset, split="test", batch_size=500, image_range=(0, 1), shuffle=False)
+    split = f"{dataset}:test"
+    out = {}
+    kw = dict(n=num_samples, seed=seed, verbose=verbose)
+    for name in names:
+        if name == "fid":
+            r = metrics.frechet_distance(real, model, extractor=evaluator, reference_split=split, **kw)
+        elif name == "is":
+            r = metrics.inception_score(model, classifier=evaluator, splits=10, **kw)
+        elif name == "kid":
+            r = metrics.kernel_inception_distance(real, model, extractor=evaluator,
+                                                  subset_size=min(1000, num_samples), **kw)
+        elif name == "precision_recall":
+            r = metrics.precision_recall(real, model, extractor=evaluator, **kw)
+        else:
+            r = metrics.mode_coverage(model, classifier=evaluator, **kw)
+        out[name] = r.to_dict()
+    return {"dataset": dataset, "evaluator": evaluator, "metrics": out}
+
+
+def plot_history(csv_path, png_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with open(csv_path) as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return
+    def number(text):
+        try:
+            return float(text)
+        except (TypeError, ValueError):  # CSVLogger writes "NA" for absent values (e.g. val_* without validation)
+            return float("nan")
+
+    epochs = [int(r["epoch"]) + 1 for r in rows]
+    columns = {k: [number(r[k]) for r in rows] for k in rows[0] if k != "epoch"}
+    columns = {k: v for k, v in columns.items() if not all(np.isnan(v))}
+    if not columns:
+        return
+    fig, axes = plt.subplots(1, len(columns), figsize=(3 * len(columns), 2.6), squeeze=False)
+    for ax, (key, values) in zip(axes[0], columns.items()):
+        ax.plot(epochs, values, marker="o")
+        ax.set_title(key)
+        ax.set_xlabel("epoch")
+    fig.tight_layout()
+    with atomic_write(png_path) as f:
+        fig.savefig(f, format="png", dpi=90)
+    plt.close(fig)
+
+
+def _embed(path):
+    path = Path(path)
+    if not path.exists():
+        return ""
+    kind = "gif" if path.suffix == ".gif" else "png"
+    encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img alt="{html.escape(path.name)}" src="data:image/{kind};base64,{encoded}">'
+
+
+def write_report(out):
+    """`report.html`: one self-contained page (images embedded) with the run's results."""
+    out = Path(out)
+    config = json.loads((out / "config.json").read_text())
+    result = json.loads((out / "metrics.json").read_text()) if (out / "metrics.json").exists() else {}
+    grids = sorted((out / "samples").glob("epoch_*.png"))
+    rows = []
+    for name, r in result.get("metrics", {}).items():
+        value = f"{r['value']:.4g}" + ("" if r.get("std") is None else f" ± {r['std']:.2g}")
+        p = r["protocol"]
+        protocol = f"{p.get('extractor')} · n_real={p.get('n_real', '–')} · n_fake={p.get('n_fake')} · seed={p.get('seed')}"
+        rows.append(f"<tr><td>{html.escape(r['metric'])}</td><td>{value}</td><td>{html.escape(protocol)}</td></tr>")
+    note = result.get("note", "")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>genzoo run: {html.escape(config['config']['model'])}</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}img{{max-width:100%;image-rendering:pixelated}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}code{{background:#f3f3f3;padding:2px 4px}}</style>
+</head><body>
+<h1>genzoo run: {html.escape(config['config']['model'])} on {html.escape(config['config']['dataset'])}</h1>
+<p>Command: <code>{html.escape(config.get('command', ''))}</code></p>
+<p>Training time: {result.get('train_seconds', '–')} s</p>
+<h2>Metrics</h2>
+<table><tr><th>metric</th><th>value</th><th>protocol</th></tr>{''.join(rows)}</table>
+<p>{html.escape(note)}</p>
+<h2>Loss curves</h2>{_embed(out / 'loss_curves.png')}
+<h2>Samples (last epoch: {html.escape(grids[-1].name if grids else '–')})</h2>{_embed(grids[-1]) if grids else ''}
+<h2>Latent interpolation</h2>{_embed(out / 'interpolation.png')}
+<h2>Configuration</h2><pre>{html.escape(json.dumps(config['config'], indent=2))}</pre>
+</body></html>
+"""
+    with atomic_write(out / "report.html", "w") as f:
+        f.write(page)
+    return out / "report.html"
+
+
+def load_source(source):
+    """A model from a `.keras` file or a run directory."""
+    path = Path(source)
+    if path.is_dir():
+        path = path / "model.keras"
+    if not path.exists():
+        raise RunError(f"{source} is neither a .keras file nor a run directory with model.keras.")
+    try:
+        return keras.models.load_model(path)
+    except Exception as e:  # a corrupt or foreign file
+        raise RunError(f"could not load a model from {path}: {e}") from e
+
+
+def sample_grid(model, n, seed, out):
+    images = model.generate(n, seed=seed)
+    cols = int(np.ceil(np.sqrt(n)))
+    return save_image(image_grid(images, cols=cols), out)

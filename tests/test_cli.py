@@ -1,0 +1,141 @@
+"""The genzoo command, run as a subprocess with tiny settings."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import keras
+import pytest
+
+from keras_genzoo import cli, data, runs
+
+TINY = ["--dataset", "digits", "--epochs", "1", "--steps-per-epoch", "3", "--batch-size", "16",
+        "--base-filters", "4", "--latent-dim", "4", "--eval-samples", "40"]
+
+
+def genzoo(*args, check_code=None):
+    out = subprocess.run([sys.executable, "-m", "keras_genzoo.cli", *map(str, args)], capture_output=True, text=True,
+                         timeout=600)
+    if check_code is not None:
+        assert out.returncode == check_code, f"exit {out.returncode}\nstdout: {out.stdout}\nstderr: {out.stderr[-3000:]}"
+    return out
+
+
+def test_static_lists_match_the_package():
+    assert set(cli.DATASETS) == set(data.names())
+    assert set(cli.MODEL_NAMES) == set(runs.MODELS)
+    from keras_genzoo import distribute
+
+    assert set(cli.STRATEGIES) == set(distribute.STRATEGIES)
+
+
+def test_help_datasets_models():
+    assert "train" in genzoo("--help", check_code=0).stdout
+    listing = genzoo("datasets", check_code=0).stdout
+    assert "digits" in listing and "scikit-learn bundled data" in listing
+    models = genzoo("models", check_code=0).stdout
+    assert "RMSprop(lr=5e-05" in models and "Gulrajani" in models and "gp_weight=10.0" in models
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "dcgan"
+    genzoo("train", "dcgan", *TINY, "--out", out, check_code=0)
+    return out
+
+
+def test_train_writes_a_complete_run_directory(run_dir):
+    for name in ("config.json", "model.keras", "history.csv", "loss_curves.png", "samples/epoch_001.png",
+                 "interpolation.png", "interpolation.gif", "metrics.json", "report.html"):
+        assert (run_dir / name).exists(), name
+    assert not (run_dir / "backup").exists()  # BackupAndRestore cleans up after a finished run
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["config"]["model"] == "dcgan" and config["command"].startswith("genzoo train dcgan")
+    metrics = json.loads((run_dir / "metrics.json").read_text())["metrics"]
+    assert set(metrics) == {"fid", "is", "coverage"}
+    assert metrics["fid"]["protocol"]["extractor"] == "digits" and metrics["fid"]["protocol"]["n_fake"] == 40
+    report = (run_dir / "report.html").read_text()
+    assert report.count("data:image/png;base64,") >= 3  # curves, last grid, interpolation embedded
+    assert f"{metrics['fid']['value']:.4g}" in report and "FD (digits features)" in report
+    with open(run_dir / "history.csv") as f:
+        assert "fid" in next(csv.reader(f))
+
+
+def test_sample_interpolate_and_eval_from_the_run(run_dir, tmp_path):
+    genzoo("sample", run_dir, "-n", 9, "--seed", 1, "--out", tmp_path / "grid.png", check_code=0)
+    assert (tmp_path / "grid.png").exists()
+    genzoo("sample", run_dir / "model.keras", "-n", 4, "--out", tmp_path / "g2.png", check_code=0)
+    genzoo("interpolate", run_dir, "--pairs", 2, "--steps", 4, "--out", tmp_path / "i.png", check_code=0)
+    assert (tmp_path / "i.png").exists()
+    result = genzoo("eval", run_dir, "--dataset", "digits", "--metrics", "fid,kid,precision_recall,coverage",
+                    "--num-samples", 40, "--out", tmp_path / "m.json", check_code=0)
+    assert "KID (digits)" in result.stdout and "precision (digits)" in result.stdout
+    assert set(json.loads((tmp_path / "m.json").read_text())["metrics"]) == {"fid", "kid", "precision_recall", "coverage"}
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["train", "diffusion", "--out", "x"], "'diffusion' is not one of"),
+        (["train", "dcgan", "--dataset", "imagenet", "--out", "x"], "'imagenet' is not one of"),
+        (["train", "dcgan", "--epochs", "0", "--out", "x"], "--epochs"),
+        (["train", "dcgan", "--batch-size", "-4", "--out", "x"], "--batch-size"),
+        (["sample", "does-not-exist"], "does-not-exist"),
+        (["eval", ".", "--dataset", "digits", "--metrics", "fid,sharpness"], "--metrics"),
+    ],
+)
+def test_bad_arguments_exit_2_naming_the_argument(args, needle):
+    result = genzoo(*args, check_code=2)
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unwritable_or_foreign_out_and_labels(run_dir, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = genzoo("train", "dcgan", *TINY, "--out", blocker / "sub", check_code=2)
+    assert "is not writable" in result.stderr
+    different = genzoo("train", "vae", *TINY, "--out", run_dir, check_code=2)
+    assert "holds a different run" in different.stderr and "model: 'dcgan' -> 'vae'" in different.stderr
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "notes.txt").write_text("mine")
+    assert "holds no genzoo run" in genzoo("train", "dcgan", *TINY, "--out", tmp_path / "foreign", check_code=2).stderr
+    labels = genzoo("sample", run_dir, "--labels", "1,2", check_code=2)
+    assert "--labels" in labels.stderr and "not a conditional model" in labels.stderr
+
+
+def test_interrupted_train_resumes_where_it_stopped(tmp_path):
+    config = runs.RunConfig(model="wgan", dataset="digits", epochs=3, steps_per_epoch=5, batch_size=16, base_filters=4,
+                            latent_dim=4, fid_every=0, eval_samples=40)
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt("simulated interruption")
+
+    with pytest.raises(KeyboardInterrupt):
+        runs.train(config, tmp_path / "run", verbose=0, extra_callbacks=[Interrupt()])
+    assert (tmp_path / "run" / "backup").exists() and not (tmp_path / "run" / "model.keras").exists()
+    runs.train(config, tmp_path / "run", verbose=0)
+    with open(tmp_path / "run" / "history.csv") as f:
+        epochs = [row["epoch"] for row in csv.DictReader(f)]
+    assert epochs == ["0", "1", "2"]  # epoch 0 once, then the resumed epochs 1 and 2
+    model = keras.models.load_model(tmp_path / "run" / "model.keras")
+    assert int(model.critic_steps.numpy()) == 15 and int(model.g_optimizer.iterations.numpy()) == 3
+
+
+def test_unloadable_source_is_a_usage_error(tmp_path):
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(b"not a zip")
+    result = genzoo("sample", bad, check_code=2)
+    assert "could not load a model" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_failure_exits_1_without_traceback_unless_debug(run_dir, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = genzoo("sample", run_dir, "-n", 4, "--out", blocker / "grid.png", check_code=1)
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: NotADirectoryError")
+    assert "Traceback" not in result.stderr
+    assert "Traceback" in genzoo("--debug", "sample", run_dir, "-n", 4, "--out", blocker / "grid.png").stderr
