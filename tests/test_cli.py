@@ -136,6 +136,6 @@ def test_failure_exits_1_without_traceback_unless_debug(run_dir, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     result = genzoo("sample", run_dir, "-n", 4, "--out", blocker / "grid.png", check_code=1)
-    assert result.stderr.strip().splitlines()[-1].startswith("Error: NotADirectoryError")
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: FileExistsError")
     assert "Traceback" not in result.stderr
     assert "Traceback" in genzoo("--debug", "sample", run_dir, "-n", 4, "--out", blocker / "grid.png").stderr
