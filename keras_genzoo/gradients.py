@@ -55,3 +55,23 @@ def assert_in_range(x, low, high, message):
     ]
     with tf.control_dependencies(checks):
         return tf.identity(x)
+
+
+def replica_id():
+    """This replica's index in its sync group (0 outside `tf.distribute` replica context)."""
+    context = tf.distribute.get_replica_context()
+    if context is None:
+        return tf.constant(0, tf.int32)
+    return tf.cast(context.replica_id_in_sync_group, tf.int32)
+
+
+def random_per_replica(kind, shape, seed_generator, minval=0.0, maxval=1.0):
+    """Normal or uniform noise from `seed_generator`, with the draw's seed offset by the
+    replica id: under `MirroredStrategy` a `SeedGenerator` has the same state on every
+    replica, so without the offset every replica would draw the same noise. Reproducible for
+    a fixed seed and replica count."""
+    seed = seed_generator.next()
+    seed = seed + tf.cast(tf.stack([replica_id() * 1_000_003, 0]), seed.dtype)
+    if kind == "normal":
+        return tf.random.stateless_normal(shape, seed=seed)
+    return tf.random.stateless_uniform(shape, seed=seed, minval=minval, maxval=maxval)

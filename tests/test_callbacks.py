@@ -157,3 +157,16 @@ def test_bad_input_is_rejected_before_training(tmp_path):
     plain.compile(optimizer="sgd", loss="mse")
     with pytest.raises(TypeError, match=r"SampleGrid needs a model with generate\(\)"):
         plain.fit(np.zeros((4, 2)), np.zeros((4, 1)), verbose=0, callbacks=[gz.callbacks.SampleGrid(tmp_path)])
+
+
+def test_grid_callbacks_work_with_a_vae(tmp_path):
+    vae = gz.models.VAE(image_shape=(16, 16, 1), latent_dim=2, base_filters=8, seed=0)
+    vae.compile()
+    x = next(iter(gz.data.load("digits", split="test", batch_size=8, image_range=(0, 1), shuffle=False))).numpy()
+    cbs = [
+        gz.callbacks.SampleGrid(tmp_path / "s", num_samples=4),
+        gz.callbacks.LatentInterpolation(tmp_path / "i", num_pairs=2, steps=3, real_images=(x[:2], x[2:4]), gif=False),
+    ]
+    vae.fit(gz.data.load("digits", split="train[:64]", batch_size=32, image_range=(0, 1)), epochs=1, verbose=0,
+            callbacks=cbs)
+    assert (tmp_path / "s" / "epoch_001.png").exists() and (tmp_path / "i" / "interpolation_epoch_001.png").exists()

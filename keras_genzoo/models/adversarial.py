@@ -229,8 +229,8 @@ class AdversarialModel(GenerativeModel):
         batch = ops.shape(real)[0]
         # Both noise batches are drawn every step, outside any conditional, so the seed
         # generator advances identically whatever n_critic is.
-        z_d = self.latent_batch(batch)
-        z_g = self.latent_batch(batch)
+        z_d = self.latent_batch(batch, real)
+        z_g = self.latent_batch(batch, real)
 
         d_loss, logs = gradients.minimize(
             lambda: self._discriminator_objective(real, z_d), self.discriminator.trainable_variables, self.d_optimizer
@@ -271,7 +271,7 @@ class AdversarialModel(GenerativeModel):
         """Discriminator and generator losses on held-out data, without updating anything."""
         real = self.unpack_data(data)
         batch = ops.shape(real)[0]
-        z = self.latent_batch(batch)
+        z = self.latent_batch(batch, real)
         fake = self.generator(z, training=False)
         real_out = ops.cast(self.discriminator(real, training=False), "float32")
         fake_out = ops.cast(self.discriminator(fake, training=False), "float32")

@@ -257,9 +257,10 @@ class VAE(Autoencoder):
     closed-form KL and one reparameterized sample `z = mu + sigma * eps` per example.
     History: `loss`, `reconstruction_loss`, `kl_loss` (nats per example).
 
+    Takes the arguments of `Autoencoder`, and:
+
     Args:
         beta: weight of the KL term (1 is the ELBO; > 1 a beta-VAE), >= 0.
-        (other arguments as in `Autoencoder`)
     """
 
     variational = True
@@ -276,7 +277,7 @@ class VAE(Autoencoder):
         z_mean, z_log_var = ops.cast(z_mean, "float32"), ops.cast(z_log_var, "float32")
         if not sample:
             return z_mean, z_mean, z_log_var
-        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        eps = self.noise("normal", ops.shape(z_mean), "vae_eps", x)
         return reparameterize(z_mean, z_log_var, eps), z_mean, z_log_var
 
     def _regularize(self, loss, logs, z_mean, z_log_var):

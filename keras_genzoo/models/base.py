@@ -71,9 +71,19 @@ class GenerativeModel(keras.Model):
             return keras.random.uniform(shape, minval=-1.0, maxval=1.0, seed=seed)
         return keras.random.normal(shape, seed=seed)
 
-    def latent_batch(self, batch_size):
-        """Prior samples for a training step, from the model's own seed generator."""
-        return self._draw_latent(batch_size, self.seed_generator)
+    def noise(self, kind, shape, purpose, data=None):
+        """All randomness a training step uses: `kind` "normal" or "uniform" (U[0, 1]) of
+        `shape`, for `purpose` ("latent", "gp_eps", "vae_eps"). Drawn from the model's seed
+        generator, different on every replica. `data` is the real batch the noise goes with;
+        subclasses may override this to inject noise (tests compare one device with many)."""
+        return gradients.random_per_replica(kind, shape, self.seed_generator)
+
+    def latent_batch(self, batch_size, data=None):
+        """Prior samples for a training step (see `noise`)."""
+        shape = (batch_size, self.latent_dim)
+        if self.latent_prior == "uniform":
+            return self.noise("uniform", shape, "latent", data) * 2.0 - 1.0
+        return self.noise("normal", shape, "latent", data)
 
     def sample_latent(self, n, seed=None):
         """`n` latent vectors from the prior as numpy float32 `(n, latent_dim)`; same seed, same vectors."""

@@ -136,7 +136,7 @@ class WGANGP(_WassersteinBase):
     def gradient_penalty(self, real, fake, eps=None):
         """`E[(||grad_x_hat D(x_hat)||_2 - 1)^2]` on interpolates with per-example `eps ~ U[0, 1]`."""
         if eps is None:
-            eps = keras.random.uniform((ops.shape(real)[0],), seed=self.seed_generator)
+            eps = self.noise("uniform", (ops.shape(real)[0],), "gp_eps", real)
         x_hat = losses.interpolates(real, fake, eps)
         grads = gradients.input_gradients(lambda x: self.discriminator(x, training=True), x_hat)
         return losses.gradient_penalty_from_gradients(grads)
