@@ -166,7 +166,7 @@ def train(config, out, command="", verbose=1, extra_callbacks=()):
         if evaluator and config.fid_every > 0:
             real = data.load(config.dataset, split="test", batch_size=500, image_range=(0, 1), shuffle=False)
             cbs.append(gz_callbacks.FIDCallback(real, every_n_epochs=config.fid_every, num_samples=config.eval_samples,
-                                                extractor=evaluator, seed=config.seed))
+                                                extractor=evaluator, seed=config.seed, fill_value=float("nan")))
         cbs += [
             gz_callbacks.TrainingHealth(),
             keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),

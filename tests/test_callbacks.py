@@ -170,3 +170,13 @@ def test_grid_callbacks_work_with_a_vae(tmp_path):
     vae.fit(gz.data.load("digits", split="train[:64]", batch_size=32, image_range=(0, 1)), epochs=1, verbose=0,
             callbacks=cbs)
     assert (tmp_path / "s" / "epoch_001.png").exists() and (tmp_path / "i" / "interpolation_epoch_001.png").exists()
+
+
+def test_fid_every_n_epochs_with_fill_value_keeps_a_csv_column(tmp_path):
+    real = gz.data.load("digits", split="test", batch_size=120, image_range=(0, 1), shuffle=False)
+    fid = gz.callbacks.FIDCallback(real, every_n_epochs=2, num_samples=60, extractor="digits", fill_value=float("nan"))
+    csv_logger = keras.callbacks.CSVLogger(str(tmp_path / "h.csv"))
+    history = digits_dcgan().fit(digits_train(64), epochs=2, verbose=0, callbacks=[fid, csv_logger])
+    assert np.isnan(history.history["fid"][0]) and history.history["fid"][1] > 0
+    header = (tmp_path / "h.csv").read_text().splitlines()[0].split(",")
+    assert "fid" in header and len(fid.protocols) == 1 and fid.protocols[0]["epoch"] == 2

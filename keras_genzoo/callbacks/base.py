@@ -59,6 +59,11 @@ class GenerativeCallback(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs == 0:
             self.on_due_epoch(epoch, logs if logs is not None else {})
+        elif logs is not None:
+            self.on_skipped_epoch(epoch, logs)
+
+    def on_skipped_epoch(self, epoch, logs):
+        """Called on epochs between measurements (nothing by default)."""
 
     def on_due_epoch(self, epoch, logs):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -38,11 +38,14 @@ class FIDCallback(GenerativeCallback):
         extractor: `"fashion_mnist"`, `"digits"`, `"inception_v3"` or a `keras.Model`.
         seed: seeds the generated samples (the same latent draws every epoch).
         log_name: the key written into the logs.
+        fill_value: written on epochs between measurements when not `None` (e.g. NaN, so that
+            `CSVLogger`, which fixes its columns at the first epoch, keeps a `fid` column).
     """
 
     def __init__(self, real_data, every_n_epochs=1, num_samples=1000, extractor="fashion_mnist", batch_size=250,
-                 seed=0, log_name="fid"):
+                 seed=0, log_name="fid", fill_value=None):
         super().__init__(every_n_epochs)
+        self.fill_value = fill_value
         self.real_data = real_data
         self.num_samples = _check_count(num_samples, "num_samples")
         self.extractor_spec = extractor
@@ -69,13 +72,20 @@ class FIDCallback(GenerativeCallback):
                  n_fake=fake.count, seed=self.seed, reference_hash=statistics_hash(mu_r, c_r), value=value)
         )
 
+    def on_skipped_epoch(self, epoch, logs):
+        if self.fill_value is not None:
+            logs[self.log_name] = self.fill_value
+
 
 class ModeCoverage(GenerativeCallback):
     """Writes `classes_covered` and `class_kl` (KL from the generated class distribution to
-    uniform) into the logs, classifying `num_samples` generated images."""
+    uniform) into the logs, classifying `num_samples` generated images (`fill_value` as in
+    `FIDCallback`)."""
 
-    def __init__(self, classifier="fashion_mnist", every_n_epochs=1, num_samples=1000, batch_size=250, seed=0):
+    def __init__(self, classifier="fashion_mnist", every_n_epochs=1, num_samples=1000, batch_size=250, seed=0,
+                 fill_value=None):
         super().__init__(every_n_epochs)
+        self.fill_value = fill_value
         self.classifier_spec = classifier
         self.num_samples = _check_count(num_samples, "num_samples")
         self.batch_size, self.seed = batch_size, seed
@@ -92,3 +102,7 @@ class ModeCoverage(GenerativeCallback):
         logs["classes_covered"] = result["classes_covered"]
         logs["class_kl"] = result["class_kl"]
         self.records.append(dict(result, epoch=epoch + 1))
+
+    def on_skipped_epoch(self, epoch, logs):
+        if self.fill_value is not None:
+            logs["classes_covered"] = logs["class_kl"] = self.fill_value
