@@ -53,3 +53,19 @@ def get_strategy(name="auto"):
     except (ValueError, RuntimeError, tf.errors.OpError) as e:
         raise RuntimeError(f"strategy 'tpu': no TPU could be reached ({e}).") from e
     return tf.distribute.TPUStrategy(resolver)
+
+
+def global_batch_size(per_replica_batch_size, strategy=None):
+    """The global batch for `per_replica_batch_size` examples on each replica of `strategy`
+    (the active one by default). Load data with it and `drop_remainder=True`, so that every
+    replica gets equal batches:
+
+        strategy = get_strategy("mirrored")
+        ds = gz.data.load("fashion_mnist", batch_size=global_batch_size(64, strategy), drop_remainder=True)
+    """
+    import tensorflow as tf
+
+    if isinstance(per_replica_batch_size, bool) or not isinstance(per_replica_batch_size, int) or per_replica_batch_size < 1:
+        raise ValueError(f"per_replica_batch_size must be a positive integer, got {per_replica_batch_size!r}.")
+    strategy = strategy or tf.distribute.get_strategy()
+    return per_replica_batch_size * strategy.num_replicas_in_sync

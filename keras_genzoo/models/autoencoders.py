@@ -87,13 +87,13 @@ class Autoencoder(GenerativeModel):
         self.base_filters = check_positive_int(base_filters, "base_filters")
         if encoder is None:
             encoder = (
-                networks.conv_encoder(self.data_shape, self.latent_dim, self.variational, self.base_filters)
+                networks.conv_encoder(self.data_shape, self.latent_dim, self.variational, self.base_filters, seed=seed)
                 if self.is_image_model
                 else networks.mlp_encoder(self.data_shape, self.latent_dim, self.variational, seed=seed)
             )
         if decoder is None:
             decoder = (
-                networks.conv_decoder(self.latent_dim, self.data_shape, self.base_filters)
+                networks.conv_decoder(self.latent_dim, self.data_shape, self.base_filters, seed=seed)
                 if self.is_image_model
                 else networks.mlp_decoder(self.latent_dim, self.data_shape, seed=seed)
             )

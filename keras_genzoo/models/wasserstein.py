@@ -20,8 +20,9 @@ class _WassersteinBase(AdversarialModel):
     default_batch_size = 64
     critic_normalization = "batch"
 
-    def __init__(self, data_shape=None, latent_dim=128, base_filters=64, **kwargs):
+    def __init__(self, data_shape=None, latent_dim=128, base_filters=64, sync_batch_norm=False, **kwargs):
         self.base_filters = check_positive_int(base_filters, "base_filters")
+        self.sync_batch_norm = bool(sync_batch_norm)
         super().__init__(data_shape=data_shape, latent_dim=latent_dim, **kwargs)
 
     def critic_constraint(self):
@@ -30,12 +31,15 @@ class _WassersteinBase(AdversarialModel):
     def default_networks(self):
         if self.is_image_model:
             return (
-                networks.dcgan_generator(self.latent_dim, self.data_shape, self.base_filters, seed=self.seed),
+                networks.dcgan_generator(
+                    self.latent_dim, self.data_shape, self.base_filters, self.sync_batch_norm, seed=self.seed
+                ),
                 networks.dcgan_discriminator(
                     self.data_shape,
                     self.base_filters,
                     self.critic_normalization,
                     constraint=self.critic_constraint(),
+                    sync_batch_norm=self.sync_batch_norm,
                     seed=self.seed,
                     name="critic",
                 ),
@@ -60,7 +64,7 @@ class _WassersteinBase(AdversarialModel):
 
     def get_config(self):
         config = super().get_config()
-        config["base_filters"] = self.base_filters
+        config.update(base_filters=self.base_filters, sync_batch_norm=self.sync_batch_norm)
         return config
 
 

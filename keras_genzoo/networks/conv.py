@@ -100,7 +100,13 @@ def dcgan_discriminator(
     return keras.Model(x_in, out, name=name)
 
 
-def conv_encoder(image_shape, latent_dim, variational=True, base_filters=32, hidden_units=128, name="encoder"):
+def _glorot(seed, index):
+    return keras.initializers.GlorotUniform(seed=None if seed is None else seed + index)
+
+
+def conv_encoder(
+    image_shape, latent_dim, variational=True, base_filters=32, hidden_units=128, seed=None, name="encoder"
+):
     """`image -> z` (autoencoder) or `image -> [z_mean, z_log_var]` (VAE).
 
     Layers: Conv(f, 3, s2) + ReLU, Conv(2f, 3, s2) + ReLU, Flatten, Dense(hidden) + ReLU,
@@ -109,27 +115,33 @@ def conv_encoder(image_shape, latent_dim, variational=True, base_filters=32, hid
     """
     _check_image_shape(image_shape)
     x_in = keras.Input(tuple(image_shape), name="x")
-    x = layers.Conv2D(base_filters, 3, 2, padding="same", activation="relu", name="down_1")(x_in)
-    x = layers.Conv2D(base_filters * 2, 3, 2, padding="same", activation="relu", name="down_2")(x)
+    x = layers.Conv2D(base_filters, 3, 2, padding="same", activation="relu", kernel_initializer=_glorot(seed, 0),
+                      name="down_1")(x_in)
+    x = layers.Conv2D(base_filters * 2, 3, 2, padding="same", activation="relu", kernel_initializer=_glorot(seed, 1),
+                      name="down_2")(x)
     x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(hidden_units, activation="relu", name="hidden")(x)
+    x = layers.Dense(hidden_units, activation="relu", kernel_initializer=_glorot(seed, 2), name="hidden")(x)
     if not variational:
-        return keras.Model(x_in, layers.Dense(latent_dim, name="z")(x), name=name)
-    z_mean = layers.Dense(latent_dim, name="z_mean")(x)
+        return keras.Model(x_in, layers.Dense(latent_dim, kernel_initializer=_glorot(seed, 3), name="z")(x), name=name)
+    z_mean = layers.Dense(latent_dim, kernel_initializer=_glorot(seed, 3), name="z_mean")(x)
     z_log_var = layers.Dense(latent_dim, name="z_log_var", kernel_initializer="zeros")(x)
     return keras.Model(x_in, [z_mean, z_log_var], name=name)
 
 
-def conv_decoder(latent_dim, image_shape, base_filters=32, hidden_units=128, name="decoder"):
+def conv_decoder(latent_dim, image_shape, base_filters=32, hidden_units=128, seed=None, name="decoder"):
     """`z -> image logits`: the mirror of `conv_encoder`, with a linear output (the model
     applies the sigmoid, or uses the logits directly in a Bernoulli likelihood)."""
     _check_image_shape(image_shape)
     h, w, c = image_shape
     z = keras.Input((latent_dim,), name="z")
-    x = layers.Dense(hidden_units, activation="relu", name="hidden")(z)
-    x = layers.Dense((h // 4) * (w // 4) * base_filters * 2, activation="relu", name="project")(x)
+    seed = None if seed is None else seed + 100  # keep the decoder's draws apart from the encoder's
+    x = layers.Dense(hidden_units, activation="relu", kernel_initializer=_glorot(seed, 0), name="hidden")(z)
+    x = layers.Dense((h // 4) * (w // 4) * base_filters * 2, activation="relu", kernel_initializer=_glorot(seed, 1),
+                     name="project")(x)
     x = layers.Reshape((h // 4, w // 4, base_filters * 2), name="reshape")(x)
-    x = layers.Conv2DTranspose(base_filters * 2, 3, 2, padding="same", activation="relu", name="up_1")(x)
-    x = layers.Conv2DTranspose(base_filters, 3, 2, padding="same", activation="relu", name="up_2")(x)
-    out = layers.Conv2D(c, 3, padding="same", name="logits", dtype="float32")(x)
+    x = layers.Conv2DTranspose(base_filters * 2, 3, 2, padding="same", activation="relu",
+                               kernel_initializer=_glorot(seed, 2), name="up_1")(x)
+    x = layers.Conv2DTranspose(base_filters, 3, 2, padding="same", activation="relu",
+                               kernel_initializer=_glorot(seed, 3), name="up_2")(x)
+    out = layers.Conv2D(c, 3, padding="same", kernel_initializer=_glorot(seed, 4), name="logits", dtype="float32")(x)
     return keras.Model(z, out, name=name)

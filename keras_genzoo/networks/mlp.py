@@ -72,4 +72,5 @@ def mlp_encoder(data_shape, latent_dim, variational=True, hidden_units=(256, 128
 
 def mlp_decoder(latent_dim, data_shape, hidden_units=(128, 256), seed=None, name="decoder"):
     """`z -> x` with a linear output (logits for images, the Gaussian mean for vectors)."""
+    seed = None if seed is None else seed + 100  # keep the decoder's draws apart from the encoder's
     return mlp_generator(latent_dim, data_shape, hidden_units, output_activation=None, seed=seed, name=name)

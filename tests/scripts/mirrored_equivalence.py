@@ -1,0 +1,79 @@
+"""Run by tests/test_distribute.py in a fresh process (logical devices must be set up first).
+
+For each model family: one training step under MirroredStrategy on two logical CPU devices
+with a global batch must give the same weights as one step on one device with the same
+data and the same noise. Noise is injected as a deterministic function of each example, so
+it does not depend on how the batch is split. Prints one JSON line per model.
+"""
+
+import json
+import os
+import sys
+
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+
+import tensorflow as tf  # noqa: E402
+
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import ops  # noqa: E402
+
+import keras_genzoo as gz  # noqa: E402
+
+
+class InjectedNoise:
+    """Noise that is a fixed function of each example: identical however the batch is split."""
+
+    def noise(self, kind, shape, purpose, data=None):
+        flat = ops.reshape(ops.cast(data, "float32"), (ops.shape(data)[0], -1))
+        key = ops.sum(flat, axis=1, keepdims=True) + {"latent": 1.0, "gp_eps": 2.0, "vae_eps": 3.0}[purpose]
+        width = shape[1] if len(shape) > 1 else 1
+        phases = ops.reshape(ops.arange(1, width + 1, dtype="float32"), (1, width))
+        values = ops.sin(key * phases * 1.7)
+        values = values if len(shape) > 1 else ops.reshape(values, (-1,))
+        return 0.5 + 0.5 * values if kind == "uniform" else values
+
+
+def make(name):
+    base = {
+        "GAN": lambda: gz.models.GAN(data_shape=(6,), latent_dim=3, hidden_units=(16, 16), seed=0),
+        "DCGAN": lambda: gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4, sync_batch_norm=True,
+                                         seed=0),
+        "WGANGP": lambda: gz.models.WGANGP(image_shape=(8, 8, 1), latent_dim=4, base_filters=4, n_critic=1,
+                                           sync_batch_norm=True, seed=0),
+        "WGAN": lambda: gz.models.WGAN(data_shape=(6,), latent_dim=3, n_critic=1, seed=0),
+        "VAE": lambda: gz.models.VAE(image_shape=(8, 8, 1), latent_dim=2, base_filters=4, seed=0),
+    }[name]()
+    cls = type(f"Injected{name}", (InjectedNoise, type(base)), {})
+    return cls.from_config(base.get_config())
+
+
+def data_for(name):
+    rng = np.random.default_rng(0)
+    if name in ("GAN", "WGAN"):
+        return rng.normal(size=(8, 6)).astype("float32")
+    x = rng.uniform(0, 1, (8, 8, 8, 1)).astype("float32")
+    return x if name == "VAE" else x * 2 - 1
+
+
+def one_step(name, strategy):
+    with strategy.scope():
+        model = make(name)
+        model.compile()
+    x = data_for(name)
+    ds = tf.data.Dataset.from_tensor_slices(x).batch(8)
+    logs = model.fit(ds, epochs=1, verbose=0).history
+    return [v.numpy() for v in model.trainable_variables], {k: float(v[-1]) for k, v in logs.items()}
+
+
+results = []
+for name in sys.argv[1:]:
+    single, logs_1 = one_step(name, tf.distribute.get_strategy())
+    mirrored, logs_2 = one_step(name, tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
+    max_diff = max(float(np.max(np.abs(a - b))) for a, b in zip(single, mirrored))
+    moved = max(float(np.max(np.abs(a - b))) for a, b in zip(single, [v.numpy() for v in make(name).trainable_variables]))
+    log_diff = max(abs(logs_1[k] - logs_2[k]) for k in logs_1)
+    print(json.dumps({"model": name, "max_weight_diff": max_diff, "moved": moved, "max_log_diff": log_diff}))
