@@ -28,24 +28,23 @@ def get_strategy(name="auto"):
     if name not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, got {name!r}.")
     tf_config = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
+    if name == "auto" and tf_config.get("cluster"):
+        name = "multi_worker"
+    if name == "multi_worker":
+        # Created before anything lists devices: collective ops must be configured before
+        # TensorFlow's runtime context is initialised.
+        if not tf_config.get("cluster"):
+            raise ValueError("strategy 'multi_worker' needs TF_CONFIG with a 'cluster' and this process's 'task'.")
+        return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")
     if name == "auto":
-        if tf_config.get("cluster"):
-            name = "multi_worker"
-        elif len(gpus) > 1:
-            name = "mirrored"
-        else:
-            name = "default"
+        name = "mirrored" if len(gpus) > 1 else "default"
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "one_device":
         return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else "/cpu:0")
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
-    if name == "multi_worker":
-        if not tf_config.get("cluster"):
-            raise ValueError("strategy 'multi_worker' needs TF_CONFIG with a 'cluster' and this process's 'task'.")
-        return tf.distribute.MultiWorkerMirroredStrategy()
     try:
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
         tf.config.experimental_connect_to_cluster(resolver)

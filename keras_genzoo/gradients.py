@@ -75,3 +75,28 @@ def random_per_replica(kind, shape, seed_generator, minval=0.0, maxval=1.0):
     if kind == "normal":
         return tf.random.stateless_normal(shape, seed=seed)
     return tf.random.stateless_uniform(shape, seed=seed, minval=minval, maxval=maxval)
+
+
+#: Keras versions on which `log_values`' multi-worker workaround was tested (two worker
+#: processes on 127.0.0.1, see tests/test_distribute.py).
+MULTI_WORKER_WORKAROUND_TESTED = ("3.15",)
+
+
+def in_multi_worker_mode():
+    """True inside a `MultiWorkerMirroredStrategy` that spans more than one worker."""
+    strategy = tf.distribute.get_strategy()
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode()
+
+
+def log_values(logs):
+    """The logs a `train_step` / `test_step` returns.
+
+    Workaround for keras-team/keras#20585 (Keras 3 `fit` under `MultiWorkerMirroredStrategy`):
+    Keras reduces multi-worker logs with `strategy.reduce("MEAN", v, axis=0)`, which fails on
+    scalars ("Invalid reduction dimension 0"). Under multi-worker training each log value is
+    returned with shape (1,); the reduction then yields the same scalar (every replica holds
+    the globally aggregated metric). Elsewhere the logs are returned unchanged.
+    """
+    if not in_multi_worker_mode():
+        return logs
+    return {name: tf.reshape(value, (1,)) for name, value in logs.items()}

@@ -28,6 +28,7 @@ import keras
 import numpy as np
 
 from keras_genzoo import callbacks as gz_callbacks
+from keras_genzoo.callbacks.base import is_chief
 from keras_genzoo import data, distribute, metrics, models
 from keras_genzoo.metrics import classifiers
 from keras_genzoo.utils import atomic_write, image_grid, save_image
@@ -167,17 +168,20 @@ def train(config, out, command="", verbose=1, extra_callbacks=()):
             real = data.load(config.dataset, split="test", batch_size=500, image_range=(0, 1), shuffle=False)
             cbs.append(gz_callbacks.FIDCallback(real, every_n_epochs=config.fid_every, num_samples=config.eval_samples,
                                                 extractor=evaluator, seed=config.seed, fill_value=float("nan")))
+        chief = is_chief(strategy)  # on a multi-worker job only the chief writes files
+        cbs += [gz_callbacks.TrainingHealth()]
+        if chief:
+            cbs.append(keras.callbacks.CSVLogger(str(out / "history.csv"), append=True))
         cbs += [
-            gz_callbacks.TrainingHealth(),
-            keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
             keras.callbacks.BackupAndRestore(str(out / "backup"), delete_checkpoint=True),
             *extra_callbacks,
         ]
         start = time.perf_counter()
         model.fit(train_ds, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch, verbose=verbose, callbacks=cbs)
         seconds = time.perf_counter() - start
-        model.save(out / "model.keras")
-        finish(model, config, out, info, seconds, verbose=verbose)
+        if chief:
+            model.save(out / "model.keras")
+            finish(model, config, out, info, seconds, verbose=verbose)
     finally:
         keras.config.set_dtype_policy(previous_policy)
     return out

@@ -80,3 +80,39 @@ def test_callbacks_under_mirrored_strategy(tmp_path):
     assert r["files"] == ["epoch_001.png", "epoch_002.png"]
     assert len(r["fid"]) == 2 and all(v > 0 for v in r["fid"])
     assert r["steps"] == 8  # 256 examples in global batches of 64: 4 steps per epoch
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_multi_worker_fit_with_two_processes(tmp_path):
+    """Two worker processes on 127.0.0.1 train together (keras-team/keras#20585 worked around
+    in keras_genzoo.gradients.log_values): both finish with identical weights and logs, and
+    only the chief writes images."""
+    import os
+
+    workers = [f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"]
+    procs = []
+    for index in range(2):
+        env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": {"worker": workers},
+                                                     "task": {"type": "worker", "index": index}}))
+        procs.append(subprocess.Popen([sys.executable, str(SCRIPTS / "multi_worker.py"), str(index), str(tmp_path)],
+                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    try:
+        outputs = [p.communicate(timeout=300) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    for p, (_, err) in zip(procs, outputs):
+        assert p.returncode == 0, err[-3000:]
+    chief, other = (json.loads((tmp_path / f"worker{i}.json").read_text()) for i in range(2))
+    assert chief["weights_sha256"] == other["weights_sha256"]
+    assert chief["history"] == other["history"]
+    assert chief["critic_steps"] == other["critic_steps"] > 0
+    assert chief["g_updates"] == chief["critic_steps"] // 2
+    assert chief["files"] == ["epoch_001.png", "epoch_002.png"] and other["files"] == []

@@ -27,11 +27,14 @@ def writable_directory(directory):
     return path
 
 
-def is_chief():
-    """True unless this process is a non-chief worker of a multi-worker `tf.distribute` job."""
+def is_chief(strategy=None):
+    """True unless this process is a non-chief worker of a multi-worker `tf.distribute` job.
+
+    Callbacks run outside `strategy.scope()`: pass the model's `distribute_strategy`.
+    """
     import tensorflow as tf
 
-    strategy = tf.distribute.get_strategy()
+    strategy = strategy or tf.distribute.get_strategy()
     resolver = getattr(strategy, "cluster_resolver", None)
     if resolver is None or not getattr(strategy.extended, "_in_multi_worker_mode", lambda: False)():
         return True
@@ -55,6 +58,10 @@ class GenerativeCallback(keras.callbacks.Callback):
                 f"{type(self).__name__} needs a model with {', '.join(m + '()' for m in missing)}; "
                 f"{type(self.model).__name__} has none. Use a keras_genzoo model."
             )
+
+    def is_chief(self):
+        """Whether this process writes files (see `is_chief`)."""
+        return is_chief(getattr(self.model, "distribute_strategy", None))
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs == 0:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_genzoo.callbacks.base import GenerativeCallback, is_chief, writable_directory
+from keras_genzoo.callbacks.base import GenerativeCallback, writable_directory
 from keras_genzoo.utils import image_grid, save_image
 
 METHODS = ("slerp", "lerp")
@@ -129,7 +129,7 @@ class SampleGrid(GenerativeCallback):
 
     def on_due_epoch(self, epoch, logs):
         images = self.model.generate(self.num_samples, z=self._latents)
-        if not is_chief():
+        if not self.is_chief():
             return
         grid = image_grid(images, rows=self.rows, cols=self.cols)
         path = save_image(grid, self.directory / f"epoch_{epoch + 1:03d}.png")
@@ -172,11 +172,11 @@ class LatentInterpolation(GenerativeCallback):
     def on_due_epoch(self, epoch, logs):
         grid, images = interpolation_grid(self.model, latents=self._latents)
         self._last_images = images
-        if is_chief():
+        if self.is_chief():
             self.paths.append(save_image(grid, self.directory / f"interpolation_epoch_{epoch + 1:03d}.png"))
 
     def on_train_end(self, logs=None):
-        if self.gif and self._last_images is not None and is_chief():
+        if self.gif and self._last_images is not None and self.is_chief():
             frames = [image_grid(self._last_images[:, s], rows=1) for s in range(self.steps)]
             frames += frames[::-1][1:-1]  # walk there and back
             save_image(frames, Path(self.directory) / "interpolation.gif")

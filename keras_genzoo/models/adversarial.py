@@ -287,7 +287,7 @@ class AdversarialModel(GenerativeModel):
         self.d_fake_tracker.update_state(logs["d_fake"])
         for name, tracker in self.extra_trackers.items():
             tracker.update_state(logs[name])
-        return {m.name: m.result() for m in self.metrics}
+        return self.metric_logs()
 
 
 def _loss_scaled(optimizer, name):

@@ -207,7 +207,7 @@ class Autoencoder(GenerativeModel):
     def _update_metrics(self, loss, logs):
         self.loss_tracker.update_state(loss)
         self.reconstruction_tracker.update_state(logs["reconstruction_loss"])
-        return {m.name: m.result() for m in self.metrics}
+        return self.metric_logs()
 
     def _batch(self, data):
         x = self.unpack_data(data)

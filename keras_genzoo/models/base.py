@@ -118,6 +118,10 @@ class GenerativeModel(keras.Model):
         ]
         return np.concatenate(out).astype(np.float32)
 
+    def metric_logs(self):
+        """What `train_step` and `test_step` return: every tracker's current result."""
+        return gradients.log_values({m.name: m.result() for m in self.metrics})
+
     # ------------------------------------------------------------------ input checks
     def unpack_data(self, data):
         """The examples of a batch (labels, if any, are dropped), with their shape checked."""
