@@ -21,36 +21,10 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 
 import keras_genzoo as gz  # noqa: E402
+from keras_genzoo import runs  # noqa: E402
 from keras_genzoo.utils import image_grid, save_image  # noqa: E402
-
-
-def slerp(a, b, t):
-    """Spherical interpolation between latent vectors (stays at typical Gaussian radii)."""
-    a_n, b_n = a / np.linalg.norm(a), b / np.linalg.norm(b)
-    omega = np.arccos(np.clip(np.dot(a_n, b_n), -1.0, 1.0))
-    if omega < 1e-6:
-        return (1 - t) * a + t * b
-    return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
-
-
-def plot_history(history, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    keys = [k for k in history if not k.startswith("val_")]
-    fig, axes = plt.subplots(1, len(keys), figsize=(3.2 * len(keys), 2.8))
-    for ax, key in zip(np.atleast_1d(axes), keys):
-        ax.plot(range(1, len(history[key]) + 1), history[key], marker="o")
-        ax.set_title(key)
-        ax.set_xlabel("epoch")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def main():
@@ -83,17 +57,15 @@ def main():
     wall = time.perf_counter() - start
 
     save_image(image_grid(model.generate(64, seed=1234), rows=8, cols=8), out / "samples.png")
-    z = model.sample_latent(16, seed=4321)
-    t = np.linspace(0.0, 1.0, 10)
-    path = np.stack([slerp(z[2 * r], z[2 * r + 1], s) for r in range(8) for s in t]).astype("float32")
-    save_image(image_grid(model.generate(len(path), z=path), rows=8, cols=10), out / "interpolation.png")
-    plot_history(history.history, out / "losses.png")
+    grid, _ = gz.callbacks.interpolation_grid(model, num_pairs=8, steps=10, method="slerp", seed=4321)
+    save_image(grid, out / "interpolation.png")
     with open(out / "history.csv", "w", newline="") as f:
         writer = csv.writer(f)
         keys = list(history.history)
         writer.writerow(["epoch"] + keys)
         for i in range(len(history.history[keys[0]])):
-            writer.writerow([i + 1] + [history.history[k][i] for k in keys])
+            writer.writerow([i] + [history.history[k][i] for k in keys])
+    runs.plot_history(out / "history.csv", out / "losses.png")
     model.save(out / "model.keras")
     run = {
         "command": "python " + " ".join(sys.argv),
