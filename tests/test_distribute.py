@@ -116,3 +116,15 @@ def test_multi_worker_fit_with_two_processes(tmp_path):
     assert chief["critic_steps"] == other["critic_steps"] > 0
     assert chief["g_updates"] == chief["critic_steps"] // 2
     assert chief["files"] == ["epoch_001.png", "epoch_002.png"] and other["files"] == []
+
+
+@pytest.mark.parametrize("cls", [gz.models.WGAN, gz.models.VAE])
+def test_fit_under_one_device_strategy(cls):
+    strategy = gz.distribute.get_strategy("one_device")
+    with strategy.scope():
+        model = cls(data_shape=(3,), latent_dim=2, seed=0)
+        model.compile()
+    x = np.random.default_rng(0).uniform(0, 1, (64, 3)).astype("float32")
+    history = model.fit(gz.data.from_array(x, batch_size=16), epochs=1, verbose=0).history
+    assert all(np.isfinite(v[-1]) for v in history.values())
+    assert int(model.optimizer.iterations.numpy() if cls is gz.models.VAE else model.d_optimizer.iterations.numpy()) == 4
