@@ -92,7 +92,7 @@ def _free_port():
 
 def test_multi_worker_fit_with_two_processes(tmp_path):
     """Two worker processes on 127.0.0.1 train together (keras-team/keras#20585 worked around
-    in keras_genzoo.gradients.log_values): both finish with identical weights and logs, and
+    in keras_genzoo.trainers.tensorflow.Trainer.log_values): both finish with identical weights and logs, and
     only the chief writes images."""
     import os
 

@@ -1,21 +1,16 @@
-"""The adversarial training core, and the GAN and DCGAN models built on it.
+"""The adversarial family's step description, and the GAN and DCGAN models built on it.
 
-`AdversarialModel.train_step` is Algorithm 1 of the GAN paper (Goodfellow et al., 2014)
-and of the WGAN papers, with one fit step per discriminator update:
+One fit step is Algorithm 1 of the GAN paper (Goodfellow et al., 2014) and of the WGAN
+papers, with one fit step per discriminator update:
 
     every fit step (a fresh real minibatch x):
         z ~ p(z);  update D on L_D(D(x), D(G(z)))
         every n_critic-th step:  z ~ p(z);  update G on L_G(D(G(z)))
 
-Which steps update the generator is decided in Python, before each step runs: the model
-traces two step functions (critic only; critic then generator) and `make_train_function`
-dispatches between them on the step counter. A conditional inside the step (`tf.cond`
-around `apply_gradients`) would put a cross-replica synchronisation inside control flow,
-which `tf.distribute.MirroredStrategy` rejects.
-
-The families differ only in networks, losses, constraints and default optimizers; they
-override `discriminator_loss`, `generator_loss`, `default_networks` and
-`default_optimizers`, never `train_step`.
+`AdversarialModel.training_updates` says so as two `Update`s; the trainer of the backend
+(`keras_genzoo.trainers`) runs them. The families differ only in networks, losses,
+constraints and default optimizers; they override `discriminator_loss`, `generator_loss`,
+`default_networks` and `default_optimizers`, never the step.
 """
 
 from __future__ import annotations
@@ -23,8 +18,9 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_genzoo import gradients, losses, networks
+from keras_genzoo import losses, networks, trainers
 from keras_genzoo.models.base import GenerativeModel, check_positive_int, resolve_data_shape
+from keras_genzoo.models.steps import Update
 
 
 def _check_network(model, name, input_shape, output_shape):
@@ -58,8 +54,8 @@ class AdversarialModel(GenerativeModel):
         seed: seeds the training noise (and the default networks' initial weights).
         image_shape: alias of `data_shape`.
 
-    Images are trained on in [-1, 1] (tanh generators); `generate` returns them in [0, 1].
-    Vector data stays in data units.
+    `fit` takes images in [0, 1] (or `image_range=(-1, 1)`); the networks work in [-1, 1]
+    (tanh generators); `generate` returns images in [0, 1]. Vector data stays in data units.
     """
 
     default_n_critic = 1
@@ -99,11 +95,7 @@ class AdversarialModel(GenerativeModel):
             aggregation="only_first_replica",
             name="critic_steps",
         )
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_tracker = keras.metrics.Mean(name="d_real")
-        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
-        self.extra_trackers = {name: keras.metrics.Mean(name=name) for name in self.extra_metric_names()}
+        self._create_step_trackers()
         self.d_optimizer = None
         self.g_optimizer = None
         self._generator_phase = True
@@ -125,8 +117,8 @@ class AdversarialModel(GenerativeModel):
         """Names of the family's own per-step metrics (beyond d_loss, g_loss, d_real, d_fake)."""
         return ()
 
-    def discriminator_loss(self, real, fake, real_out, fake_out):
-        """`(loss, {metric: value})` for one discriminator update."""
+    def discriminator_loss(self, real, fake, real_out, fake_out, noise=None):
+        """`(loss, {metric: value})` for one discriminator update (`noise`: the step's draws)."""
         raise NotImplementedError
 
     def generator_loss(self, fake_out):
@@ -169,9 +161,10 @@ class AdversarialModel(GenerativeModel):
                 "each step's generator update is decided before the step runs."
             )
         super().compile(optimizer=None, **kwargs)
-        # Optimizer state must exist before a tf.function uses it, and before weights are loaded.
+        # Optimizer state must exist before a step function uses it, and before weights are loaded.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+        trainers.get().attach_optimizers(self, [self.d_optimizer, self.g_optimizer])
 
     def get_compile_config(self):
         if not self.compiled:
@@ -196,98 +189,48 @@ class AdversarialModel(GenerativeModel):
         config["n_critic"] = self.n_critic
         return config
 
-    # ------------------------------------------------------------------ training
+    # ------------------------------------------------------------------ the training step, described
     @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker] + list(
-            self.extra_trackers.values()
+    def step_counter(self):
+        return self.critic_steps
+
+    def training_updates(self):
+        return (
+            Update(
+                "discriminator", ("discriminator",), "d_optimizer", self.discriminator_objective, "d_loss",
+                ("d_real", "d_fake", *self.extra_metric_names()),
+            ),
+            Update("generator", ("generator",), "g_optimizer", self.generator_objective, "g_loss", generator_phase=True),
         )
+
+    def prepare_batch(self, data):
+        self._require_compiled()
+        return super().prepare_batch(data)
+
+    def step_noise(self, batch):
+        # Both latent batches are drawn every step, whether or not the generator updates, so
+        # the seed generator advances identically whatever n_critic is.
+        real = batch["x"]
+        size = ops.shape(real)[0]
+        return {"z_d": self.latent_batch(size, real), "z_g": self.latent_batch(size, real)}
+
+    def discriminator_objective(self, batch, noise, training=True):
+        """`(L_D, logs)` on a real batch and fakes from `noise["z_d"]`; the generator is held fixed."""
+        real = batch["x"]
+        fake = ops.stop_gradient(self.generator(noise["z_d"], training=training))
+        real_out = ops.cast(self.discriminator(real, training=training), "float32")
+        fake_out = ops.cast(self.discriminator(fake, training=training), "float32")
+        loss, logs = self.discriminator_loss(real, fake, real_out, fake_out, noise)
+        return loss, dict(logs, d_real=ops.mean(real_out), d_fake=ops.mean(fake_out))
+
+    def generator_objective(self, batch, noise, training=True):
+        """`(L_G, {})` on fakes from `noise["z_g"]`, judged by the current discriminator."""
+        fake_out = ops.cast(self.discriminator(self.generator(noise["z_g"], training=training), training=training), "float32")
+        return self.generator_loss(fake_out), {}
 
     def _require_compiled(self):
         if self.d_optimizer is None or self.g_optimizer is None:
             raise RuntimeError(f"Call {type(self).__name__}.compile() before fit().")
-
-    def _discriminator_objective(self, real, z):
-        fake = self.generator(z, training=True)
-        real_out = ops.cast(self.discriminator(real, training=True), "float32")
-        fake_out = ops.cast(self.discriminator(fake, training=True), "float32")
-        loss, logs = self.discriminator_loss(real, fake, real_out, fake_out)
-        logs = dict(logs, d_real=ops.mean(real_out), d_fake=ops.mean(fake_out))
-        return loss, logs
-
-    def _generator_update(self, z):
-        def objective():
-            fake_out = ops.cast(self.discriminator(self.generator(z, training=True), training=True), "float32")
-            return self.generator_loss(fake_out), {}
-
-        loss, _ = gradients.minimize(objective, self.generator.trainable_variables, self.g_optimizer)
-        return ops.cast(loss, "float32")
-
-    def train_step(self, data):
-        self._require_compiled()
-        real = self.unpack_data(data)
-        batch = ops.shape(real)[0]
-        # Both noise batches are drawn every step, outside any conditional, so the seed
-        # generator advances identically whatever n_critic is.
-        z_d = self.latent_batch(batch, real)
-        z_g = self.latent_batch(batch, real)
-
-        d_loss, logs = gradients.minimize(
-            lambda: self._discriminator_objective(real, z_d), self.discriminator.trainable_variables, self.d_optimizer
-        )
-        self.critic_steps.assign_add(1)
-        if self._generator_phase:  # a Python bool, fixed when this step function was traced
-            g_loss, g_weight = self._generator_update(z_g), 1.0
-        else:
-            g_loss, g_weight = ops.zeros((), "float32"), 0.0
-        return self._update_metrics(d_loss, g_loss, g_weight, logs)
-
-    def is_generator_step(self, step):
-        """Whether fit step number `step` (1-based) ends with a generator update."""
-        return step % self.n_critic == 0
-
-    def make_train_function(self, force=False):
-        """Builds the step function; with `n_critic > 1`, two of them and a dispatcher."""
-        if self.n_critic == 1:
-            self._generator_phase = True
-            return super().make_train_function(force)
-        if self.train_function is not None and not force:
-            return self.train_function
-        phases = {}
-        for phase in (False, True):
-            self._generator_phase = phase
-            super().make_train_function(force=True)
-            phases[phase] = self.train_function
-
-        def train_function(iterator):
-            # Set before every call: a retrace (e.g. for a smaller last batch) sees the right phase.
-            self._generator_phase = self.is_generator_step(int(self.critic_steps.numpy()) + 1)
-            return phases[self._generator_phase](iterator)
-
-        self.train_function = train_function
-        return train_function
-
-    def test_step(self, data):
-        """Discriminator and generator losses on held-out data, without updating anything."""
-        real = self.unpack_data(data)
-        batch = ops.shape(real)[0]
-        z = self.latent_batch(batch, real)
-        fake = self.generator(z, training=False)
-        real_out = ops.cast(self.discriminator(real, training=False), "float32")
-        fake_out = ops.cast(self.discriminator(fake, training=False), "float32")
-        d_loss, logs = self.discriminator_loss(real, fake, real_out, fake_out)
-        logs = dict(logs, d_real=ops.mean(real_out), d_fake=ops.mean(fake_out))
-        return self._update_metrics(d_loss, self.generator_loss(fake_out), 1.0, logs)
-
-    def _update_metrics(self, d_loss, g_loss, g_weight, logs):
-        self.d_loss_tracker.update_state(d_loss)
-        # g_loss is the mean over generator updates only: other steps carry weight 0.
-        self.g_loss_tracker.update_state(g_loss, sample_weight=g_weight)
-        self.d_real_tracker.update_state(logs["d_real"])
-        self.d_fake_tracker.update_state(logs["d_fake"])
-        for name, tracker in self.extra_trackers.items():
-            tracker.update_state(logs[name])
-        return self.metric_logs()
 
 
 def _loss_scaled(optimizer, name):
@@ -336,7 +279,7 @@ class GAN(AdversarialModel):
             keras.optimizers.Adam(2e-4, beta_1=0.5, name="g_adam"),
         )
 
-    def discriminator_loss(self, real, fake, real_out, fake_out):
+    def discriminator_loss(self, real, fake, real_out, fake_out, noise=None):
         return losses.discriminator_minimax_loss(real_out, fake_out), {}
 
     def generator_loss(self, fake_out):

@@ -18,8 +18,9 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_genzoo import gradients, losses, networks
+from keras_genzoo import losses, networks, trainers
 from keras_genzoo.models.base import GenerativeModel, check_positive_int, resolve_data_shape
+from keras_genzoo.models.steps import Update, update_variables
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 
@@ -100,8 +101,7 @@ class Autoencoder(GenerativeModel):
         self._check_networks(encoder, decoder)
         self.encoder = encoder
         self.decoder = decoder
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self._create_step_trackers()
         self.built = True
 
     def _check_networks(self, encoder, decoder):
@@ -125,7 +125,7 @@ class Autoencoder(GenerativeModel):
     def call(self, x, training=False):
         return self.to_data_space(self.decoder(self._codes(x, training, sample=False)[0], training=training))
 
-    def _codes(self, x, training=False, sample=True):
+    def _codes(self, x, training=False, sample=True, eps=None):
         """`(z, z_mean, z_log_var)`; for the plain autoencoder `z = z_mean` and `z_log_var` is None."""
         z = self.encoder(x, training=training)
         return z, z, None
@@ -146,9 +146,9 @@ class Autoencoder(GenerativeModel):
             return losses.bernoulli_reconstruction_loss(x, ops.cast(out, "float32"))
         return losses.gaussian_reconstruction_loss(x, self.to_data_space(out))
 
-    def compute_objective(self, x, training=True):
+    def compute_objective(self, x, training=True, eps=None):
         """`(loss, logs)`: the batch mean of the per-example objective, in nats."""
-        z, z_mean, z_log_var = self._codes(x, training, sample=True)
+        z, z_mean, z_log_var = self._codes(x, training, sample=True, eps=eps)
         rec = ops.mean(self._reconstruction(x, self.decoder(z, training=training)))
         return self._regularize(rec, {"reconstruction_loss": rec}, z_mean, z_log_var)
 
@@ -199,34 +199,21 @@ class Autoencoder(GenerativeModel):
         out = self.decode(path.reshape(-1, self.latent_dim))
         return out.reshape((za.shape[0], steps) + self.data_shape)
 
-    # ------------------------------------------------------------------ training
-    @property
-    def metrics(self):
-        return [self.loss_tracker, self.reconstruction_tracker]
+    # ------------------------------------------------------------------ the training step, described
+    #: the decoder's likelihood is over images in [0, 1]
+    internal_image_range = (0.0, 1.0)
 
-    def _update_metrics(self, loss, logs):
-        self.loss_tracker.update_state(loss)
-        self.reconstruction_tracker.update_state(logs["reconstruction_loss"])
-        return self.metric_logs()
+    def _log_names(self):
+        return ("reconstruction_loss",)
 
-    def _batch(self, data):
-        x = self.unpack_data(data)
-        if self.likelihood == "bernoulli":
-            x = gradients.assert_in_range(
-                x, 0.0, 1.0, f"{type(self).__name__} with the Bernoulli likelihood needs data in [0, 1] "
-                "(load it with image_range=(0, 1))"
-            )
-        return x
+    def training_updates(self):
+        return (
+            Update("autoencoder", ("encoder", "decoder"), "optimizer", self.objective, "loss", self._log_names()),
+        )
 
-    def train_step(self, data):
-        x = self._batch(data)
-        loss, logs = gradients.minimize(lambda: self.compute_objective(x, True), self.trainable_variables, self.optimizer)
-        return self._update_metrics(loss, logs)
-
-    def test_step(self, data):
-        x = self._batch(data)
-        loss, logs = self.compute_objective(x, training=False)
-        return self._update_metrics(loss, logs)
+    def objective(self, batch, noise, training=True):
+        """`(loss, logs)` of one batch: the family's objective in nats per example."""
+        return self.compute_objective(batch["x"], training=training, eps=noise.get("eps"))
 
     # ------------------------------------------------------------------ compile and save
     def compile(self, optimizer=None, **kwargs):
@@ -235,7 +222,8 @@ class Autoencoder(GenerativeModel):
             raise ValueError(f"{type(self).__name__}.compile takes no loss: the model owns its objective.")
         optimizer = keras.optimizers.Adam(1e-3) if optimizer is None else keras.optimizers.get(optimizer)
         super().compile(optimizer=optimizer, **kwargs)
-        self.optimizer.build(self.trainable_variables)
+        self.optimizer.build(update_variables(self, self.training_updates()[0]))
+        trainers.get().attach_optimizers(self, [self.optimizer])
 
     def compile_from_config(self, config):
         config = keras.saving.deserialize_keras_object(config)
@@ -270,27 +258,26 @@ class VAE(Autoencoder):
             raise ValueError(f"beta must be a number >= 0, got {beta!r}.")
         self.beta = float(beta)
         super().__init__(data_shape=data_shape, latent_dim=latent_dim, **kwargs)
-        self.kl_tracker = keras.metrics.Mean(name="kl_loss")
 
-    def _codes(self, x, training=False, sample=True):
+    def _log_names(self):
+        return ("reconstruction_loss", "kl_loss")
+
+    def step_noise(self, batch):
+        x = batch["x"]
+        return {"eps": self.noise("normal", (ops.shape(x)[0], self.latent_dim), "vae_eps", x)}
+
+    def _codes(self, x, training=False, sample=True, eps=None):
         z_mean, z_log_var = self.encoder(x, training=training)
         z_mean, z_log_var = ops.cast(z_mean, "float32"), ops.cast(z_log_var, "float32")
         if not sample:
             return z_mean, z_mean, z_log_var
-        eps = self.noise("normal", ops.shape(z_mean), "vae_eps", x)
+        if eps is None:
+            eps = self.noise("normal", ops.shape(z_mean), "vae_eps", x)
         return reparameterize(z_mean, z_log_var, eps), z_mean, z_log_var
 
     def _regularize(self, loss, logs, z_mean, z_log_var):
         kl = ops.mean(losses.kl_divergence_standard_normal(z_mean, z_log_var))
         return loss + self.beta * kl, dict(logs, kl_loss=kl)
-
-    @property
-    def metrics(self):
-        return [self.loss_tracker, self.reconstruction_tracker, self.kl_tracker]
-
-    def _update_metrics(self, loss, logs):
-        self.kl_tracker.update_state(logs["kl_loss"])
-        return super()._update_metrics(loss, logs)
 
     def get_config(self):
         config = super().get_config()

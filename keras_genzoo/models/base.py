@@ -1,5 +1,6 @@
 """What every generative model in the zoo shares: its data shape, its latent prior, seeded
-sampling, and `generate()` handing images back in [0, 1]."""
+sampling, `generate()` handing images back in [0, 1], and the backend-free description of a
+training step (see `keras_genzoo.models.steps`) that `keras_genzoo.trainers` runs."""
 
 from __future__ import annotations
 
@@ -9,9 +10,24 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_genzoo import gradients
+from keras_genzoo import trainers
 
 LATENT_PRIORS = ("normal", "uniform")
+#: Ranges of image data a model can be told its `fit` data has; it maps them to its own.
+IMAGE_RANGES = ((0.0, 1.0), (-1.0, 1.0))
+
+
+def resolve_image_range(image_range):
+    try:
+        value = tuple(float(v) for v in image_range)
+    except (TypeError, ValueError):
+        value = None
+    if value not in IMAGE_RANGES:
+        raise ValueError(
+            f"image_range must be (0, 1) (the default: images as gz.data.load gives them) or (-1, 1), "
+            f"got {image_range!r}."
+        )
+    return value
 
 
 def check_positive_int(value, name):
@@ -47,11 +63,20 @@ class GenerativeModel(keras.Model):
         latent_dim: size of the latent vector.
         latent_prior: `"normal"` (standard normal) or `"uniform"` (U[-1, 1]).
         seed: seeds the noise drawn during training.
+        image_range: the range of the images given to `fit`: `(0, 1)` (default) or `(-1, 1)`.
+            The model maps them to its internal range itself; a batch outside the range stops
+            training with an error. `generate` always returns images in [0, 1].
     """
 
-    def __init__(self, data_shape, latent_dim, latent_prior="normal", seed=None, **kwargs):
+    #: discriminator (critic) updates per generator update; 1 for families without a critic
+    n_critic = 1
+    #: a variable counting completed fit steps (families with a critic schedule), else None
+    step_counter = None
+
+    def __init__(self, data_shape, latent_dim, latent_prior="normal", seed=None, image_range=(0, 1), **kwargs):
         super().__init__(**kwargs)
-        gradients.check_backend()
+        trainers.check_backend()
+        self.image_range = resolve_image_range(image_range)
         self.data_shape = tuple(data_shape)
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         if latent_prior not in LATENT_PRIORS:
@@ -76,7 +101,7 @@ class GenerativeModel(keras.Model):
         `shape`, for `purpose` ("latent", "gp_eps", "vae_eps"). Drawn from the model's seed
         generator, different on every replica. `data` is the real batch the noise goes with;
         subclasses may override this to inject noise (tests compare one device with many)."""
-        return gradients.random_per_replica(kind, shape, self.seed_generator)
+        return trainers.random(kind, shape, self.seed_generator)
 
     def latent_batch(self, batch_size, data=None):
         """Prior samples for a training step (see `noise`)."""
@@ -118,13 +143,81 @@ class GenerativeModel(keras.Model):
         ]
         return np.concatenate(out).astype(np.float32)
 
+    # ------------------------------------------------------------------ the training step, described
+    def training_updates(self):  # pragma: no cover - abstract
+        """The `steps.Update`s of one fit step, in the order they run."""
+        raise NotImplementedError
+
+    def prepare_batch(self, data):
+        """`{"x": examples in the model's internal range}` (and `"labels"` for conditional families)."""
+        return {"x": self.to_model_space(self.unpack_data(data))}
+
+    def step_noise(self, batch):
+        """Every random draw of one step, as a dict of tensors (none by default)."""
+        return {}
+
+    def end_step(self):
+        """Runs after a step's updates: advances the step counter, if any."""
+        if self.step_counter is not None:
+            self.step_counter.assign_add(1)
+
+    def is_generator_step(self, step):
+        """Whether fit step number `step` (1-based) ends with a generator update."""
+        return step % self.n_critic == 0
+
+    def is_generator_step_tensor(self):
+        """`is_generator_step` of the step about to run, as a boolean tensor."""
+        return ops.equal(ops.mod(self.step_counter + 1, self.n_critic), 0)
+
+    def evaluation_logs(self, batch, noise):
+        """Every update's objective on a batch, without updating anything: `(logs, weights)`."""
+        logs, weights = {}, {}
+        for update in self.training_updates():
+            loss, aux = update.objective(batch, noise, training=False)
+            logs.update(aux)
+            logs[update.loss_name] = ops.cast(loss, "float32")
+            weights[update.name] = 1.0
+        return logs, weights
+
+    def _create_step_trackers(self):
+        names = []
+        for update in self.training_updates():
+            names += [update.loss_name, *update.log_names]
+        self.step_trackers = {name: keras.metrics.Mean(name=name) for name in names}
+
+    @property
+    def metrics(self):
+        return list(self.step_trackers.values())
+
+    def record_step(self, logs, weights):
+        """Updates the metrics from one step's logs. An update that did not run this step
+        (`weights[name] == 0`) leaves its metrics' means unchanged."""
+        for update in self.training_updates():
+            weight = weights.get(update.name, 1.0)
+            for key in (update.loss_name, *update.log_names):
+                value = logs.get(key)
+                if value is None:
+                    value = ops.zeros((), "float32")
+                self.step_trackers[key].update_state(ops.cast(value, "float32"), sample_weight=weight)
+        return self.metric_logs()
+
     def metric_logs(self):
         """What `train_step` and `test_step` return: every tracker's current result."""
-        return gradients.log_values({m.name: m.result() for m in self.metrics})
+        return trainers.log_values({m.name: m.result() for m in self.metrics})
+
+    # ------------------------------------------------------------------ the trainer of the backend
+    def train_step(self, *args):
+        return trainers.get().train_step(self, *args)
+
+    def test_step(self, *args):
+        return trainers.get().test_step(self, *args)
+
+    def make_train_function(self, force=False):
+        return trainers.get().make_train_function(self, lambda f: keras.Model.make_train_function(self, f), force)
 
     # ------------------------------------------------------------------ input checks
     def unpack_data(self, data):
-        """The examples of a batch (labels, if any, are dropped), with their shape checked."""
+        """The examples of a batch (labels, if any, are dropped), with shape and dtype checked."""
         x = data[0] if isinstance(data, (tuple, list)) else data
         shape = tuple(x.shape[1:])
         if shape != self.data_shape:
@@ -133,7 +226,34 @@ class GenerativeModel(keras.Model):
                 f"but the data has shape {shape}. Build the model with data_shape={shape} "
                 "or resize the data (gz.data.load(..., image_size=...))."
             )
+        dtype = keras.backend.standardize_dtype(x.dtype)
+        if "float" not in dtype:
+            raise ValueError(
+                f"{type(self).__name__} trains on floating-point data (images in [0, 1]), but the data has "
+                f"dtype {dtype}. Convert it, e.g. x.astype('float32') / 255 for 8-bit images."
+            )
         return x
+
+    def to_model_space(self, x):
+        """Checks a batch of data at run time (finite; images within `image_range`) and maps
+        images to the model's internal range (`internal_image_range`)."""
+        x = ops.cast(x, "float32")
+        name = type(self).__name__
+        if not self.is_image_model:
+            return trainers.check_data(x, -np.inf, np.inf, f"{name} was given a batch of data with non-finite values")
+        low, high = self.image_range
+        x = trainers.check_data(
+            x, low, high,
+            f"{name} takes images in [{low:g}, {high:g}] (image_range={self.image_range}); "
+            "gz.data.load gives [0, 1] by default. The batch is outside it",
+        )
+        target_low, target_high = self.internal_image_range
+        if (low, high) == (target_low, target_high):
+            return x
+        return (x - low) / (high - low) * (target_high - target_low) + target_low
+
+    #: the range the networks work in (tanh generators: [-1, 1])
+    internal_image_range = (-1.0, 1.0)
 
     #: attributes holding sub-models, serialized into the config by name (and so part of the saved format)
     sub_model_names = ()
@@ -145,6 +265,7 @@ class GenerativeModel(keras.Model):
             latent_dim=self.latent_dim,
             latent_prior=self.latent_prior,
             seed=self.seed,
+            image_range=list(self.image_range),
         )
         for name in self.sub_model_names:
             config[name] = keras.saving.serialize_keras_object(getattr(self, name))

@@ -8,7 +8,7 @@ import numbers
 import keras
 from keras import ops
 
-from keras_genzoo import gradients, losses, networks
+from keras_genzoo import losses, networks, trainers
 from keras_genzoo.models.adversarial import AdversarialModel
 from keras_genzoo.models.base import check_positive_int
 
@@ -54,7 +54,7 @@ class _WassersteinBase(AdversarialModel):
     def extra_metric_names(self):
         return ("wasserstein",)
 
-    def discriminator_loss(self, real, fake, real_out, fake_out):
+    def discriminator_loss(self, real, fake, real_out, fake_out, noise=None):
         return losses.wasserstein_critic_loss(real_out, fake_out), {
             "wasserstein": losses.wasserstein_estimate(real_out, fake_out)
         }
@@ -137,17 +137,23 @@ class WGANGP(_WassersteinBase):
     def extra_metric_names(self):
         return ("wasserstein", "gradient_penalty")
 
+    def step_noise(self, batch):
+        noise = super().step_noise(batch)
+        real = batch["x"]
+        noise["gp_eps"] = self.noise("uniform", (ops.shape(real)[0],), "gp_eps", real)
+        return noise
+
     def gradient_penalty(self, real, fake, eps=None):
         """`E[(||grad_x_hat D(x_hat)||_2 - 1)^2]` on interpolates with per-example `eps ~ U[0, 1]`."""
         if eps is None:
             eps = self.noise("uniform", (ops.shape(real)[0],), "gp_eps", real)
         x_hat = losses.interpolates(real, fake, eps)
-        grads = gradients.input_gradients(lambda x: self.discriminator(x, training=True), x_hat)
+        grads = trainers.input_gradients(lambda x: self.discriminator(x, training=True), x_hat)
         return losses.gradient_penalty_from_gradients(grads)
 
-    def discriminator_loss(self, real, fake, real_out, fake_out):
-        loss, logs = super().discriminator_loss(real, fake, real_out, fake_out)
-        penalty = self.gradient_penalty(real, fake)
+    def discriminator_loss(self, real, fake, real_out, fake_out, noise=None):
+        loss, logs = super().discriminator_loss(real, fake, real_out, fake_out, noise)
+        penalty = self.gradient_penalty(real, fake, None if noise is None else noise.get("gp_eps"))
         return loss + self.gp_weight * penalty, dict(logs, gradient_penalty=penalty)
 
     def get_config(self):

@@ -1,0 +1,147 @@
+"""The TensorFlow trainer: `tf.GradientTape`, `tf.distribute` replica scaling, loss scaling.
+
+`train_step(model, data)` runs the family's updates in order. An update that only runs on
+generator steps (every `n_critic`-th) is decided in Python before each step: the trainer
+traces two step functions (critic only; critic then generator) and dispatches between them on
+the model's step counter. A conditional inside the step (`tf.cond` around `apply_gradients`)
+would put a cross-replica synchronisation inside control flow, which
+`tf.distribute.MirroredStrategy` rejects.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+from keras import ops
+
+from keras_genzoo.models.steps import update_variables
+
+#: Keras versions on which `log_values`' multi-worker workaround was tested (two worker
+#: processes on 127.0.0.1, see tests/test_distribute.py).
+MULTI_WORKER_WORKAROUND_TESTED = ("3.15",)
+
+
+def num_replicas():
+    """Replicas that run a step in sync (1 outside `tf.distribute`)."""
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def replica_id():
+    """This replica's index in its sync group (0 outside `tf.distribute` replica context)."""
+    context = tf.distribute.get_replica_context()
+    if context is None:
+        return tf.constant(0, tf.int32)
+    return tf.cast(context.replica_id_in_sync_group, tf.int32)
+
+
+def in_multi_worker_mode():
+    """True inside a `MultiWorkerMirroredStrategy` that spans more than one worker."""
+    strategy = tf.distribute.get_strategy()
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode()
+
+
+def minimize(loss_fn, variables, optimizer):
+    """One optimizer step on `loss_fn()` w.r.t. `variables`; returns `(loss, logs)` unscaled.
+
+    The loss is divided by the number of replicas (optimizers sum gradients across replicas)
+    and passed through `optimizer.scale_loss` (a `LossScaleOptimizer` under mixed_float16).
+    """
+    with tf.GradientTape() as tape:
+        loss, aux = loss_fn()
+        scaled = optimizer.scale_loss(loss / num_replicas())
+    grads = tape.gradient(scaled, variables)
+    optimizer.apply_gradients(zip(grads, variables))
+    return loss, aux
+
+
+class Trainer:
+    name = "tensorflow"
+
+    # ------------------------------------------------------------------ steps
+    def train_step(self, model, data):
+        batch = model.prepare_batch(data)
+        noise = model.step_noise(batch)
+        logs, weights = {}, {}
+        generator_phase = getattr(model, "_generator_phase", True)
+        for update in model.training_updates():
+            if update.generator_phase and not generator_phase:
+                weights[update.name] = 0.0
+                continue
+            loss, aux = minimize(
+                lambda update=update: update.objective(batch, noise, training=True),
+                update_variables(model, update),
+                getattr(model, update.optimizer),
+            )
+            logs.update(aux)
+            logs[update.loss_name] = ops.cast(loss, "float32")
+            weights[update.name] = 1.0
+        model.end_step()
+        return model.record_step(logs, weights)
+
+    def test_step(self, model, data):
+        batch = model.prepare_batch(data)
+        noise = model.step_noise(batch)
+        return model.record_step(*model.evaluation_logs(batch, noise))
+
+    def make_train_function(self, model, build, force=False):
+        """`build(force)` is Keras' own `make_train_function`. With a generator phase every
+        `n_critic` steps, builds one function per phase and a dispatcher."""
+        n_critic = getattr(model, "n_critic", 1)
+        if n_critic == 1 or not any(u.generator_phase for u in model.training_updates()):
+            model._generator_phase = True
+            return build(force)
+        if model.train_function is not None and not force:
+            return model.train_function
+        phases = {}
+        for phase in (False, True):
+            model._generator_phase = phase
+            build(True)
+            phases[phase] = model.train_function
+
+        def train_function(iterator):
+            # Set before every call: a retrace (e.g. for a smaller last batch) sees the right phase.
+            model._generator_phase = model.is_generator_step(int(model.step_counter.numpy()) + 1)
+            return phases[model._generator_phase](iterator)
+
+        model.train_function = train_function
+        return train_function
+
+    def attach_optimizers(self, model, optimizers):
+        """Nothing to do: the step reads each optimizer from its attribute."""
+
+    # ------------------------------------------------------------------ primitives
+    def input_gradients(self, fn, x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = fn(x)
+        return tape.gradient(out, x)
+
+    def random(self, kind, shape, seed_generator):
+        """Noise from `seed_generator`, with the draw's seed offset by the replica id: under
+        `MirroredStrategy` a `SeedGenerator` has the same state on every replica, so without the
+        offset every replica would draw the same noise. Reproducible for a fixed seed and
+        replica count."""
+        seed = seed_generator.next()
+        seed = seed + tf.cast(tf.stack([replica_id() * 1_000_003, 0]), seed.dtype)
+        if kind == "normal":
+            return tf.random.stateless_normal(shape, seed=seed)
+        return tf.random.stateless_uniform(shape, seed=seed)
+
+    def check_data(self, x, low, high, message):
+        checks = [
+            tf.debugging.assert_all_finite(x, message=message),
+            tf.debugging.assert_greater_equal(x, tf.cast(low, x.dtype), message=message),
+            tf.debugging.assert_less_equal(x, tf.cast(high, x.dtype), message=message),
+        ]
+        with tf.control_dependencies(checks):
+            return tf.identity(x)
+
+    def log_values(self, logs):
+        """Workaround for keras-team/keras#20585 (Keras 3 `fit` under
+        `MultiWorkerMirroredStrategy`): Keras reduces multi-worker logs with
+        `strategy.reduce("MEAN", v, axis=0)`, which fails on scalars ("Invalid reduction
+        dimension 0"). Under multi-worker training each log value is returned with shape (1,);
+        the reduction then yields the same scalar (every replica holds the globally aggregated
+        metric). Elsewhere the logs are returned unchanged."""
+        if not in_multi_worker_mode():
+            return logs
+        return {name: tf.reshape(value, (1,)) for name, value in logs.items()}
