@@ -16,10 +16,13 @@ import click
 
 from keras_genzoo.version import __version__
 
-# Datasets and models are listed statically so that `--help` and argument errors stay fast
-# (no TensorFlow import); tests check these lists against the package's own.
+from keras_genzoo.models import registry
+
+# Datasets are listed statically (tests check the list against the package's own); model
+# families come from the family registry.
 DATASETS = ("celeb_a", "cifar10", "digits", "fashion_mnist", "mnist")
-MODEL_NAMES = ("autoencoder", "vae", "gan", "dcgan", "wgan", "wgangp")
+MODEL_NAMES = registry.names()
+RECIPES = tuple(sorted({r for family in registry.FAMILIES.values() for r in family.recipes}))
 STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker", "tpu")
 PRECISIONS = ("none", "float16", "bfloat16")
 POSITIVE = click.IntRange(min=1)
@@ -84,11 +87,9 @@ def models():
     """List the model families with their default hyper-parameters and their paper."""
     from keras_genzoo import runs
 
-    rows = [("model", "batch", "n_critic", "optimizers", "paper")]
-    for name, cls in runs.MODELS.items():
-        shape = (16, 16, 1)
-        model = cls(image_shape=shape, latent_dim=2)
-        model.compile()
+    rows = [("model", "batch", "n_critic", "optimizers", "recipes", "paper")]
+    for name, family in registry.FAMILIES.items():
+        model = registry.create(name, (16, 16, 1), latent_dim=2)
         if hasattr(model, "d_optimizer"):
             opts = f"{_describe(model.d_optimizer)} (D), {_describe(model.g_optimizer)} (G)"
             n_critic = str(model.n_critic)
@@ -98,8 +99,8 @@ def models():
         for attr in ("clip_value", "gp_weight", "beta"):
             if hasattr(model, attr):
                 extra.append(f"{attr}={getattr(model, attr)}")
-        rows.append((name, str(cls.default_batch_size), n_critic, opts + (", " + ", ".join(extra) if extra else ""),
-                     runs.PAPERS[name]))
+        rows.append((name, str(family.batch_size), n_critic, opts + (", " + ", ".join(extra) if extra else ""),
+                     ",".join(family.recipes), family.paper))
     _table(rows)
 
 
@@ -120,6 +121,8 @@ def _table(rows):
 
 @main.command()
 @click.argument("model", type=click.Choice(MODEL_NAMES, case_sensitive=False))
+@click.option("--recipe", type=click.Choice(RECIPES), default="paper", show_default=True,
+              help="Hyper-parameter set from the family registry (genzoo models lists each family's).")
 @click.option("--dataset", type=click.Choice(DATASETS), default="fashion_mnist", show_default=True)
 @click.option("--epochs", type=POSITIVE, default=5, show_default=True)
 @click.option("--steps-per-epoch", type=POSITIVE, default=None, help="Default: one pass over the data.")

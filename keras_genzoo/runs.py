@@ -33,22 +33,9 @@ from keras_genzoo import data, distribute, metrics, models
 from keras_genzoo.metrics import classifiers
 from keras_genzoo.utils import atomic_write, image_grid, save_image
 
-MODELS = {
-    "autoencoder": models.Autoencoder,
-    "vae": models.VAE,
-    "gan": models.GAN,
-    "dcgan": models.DCGAN,
-    "wgan": models.WGAN,
-    "wgangp": models.WGANGP,
-}
-PAPERS = {
-    "autoencoder": "Hinton & Salakhutdinov (2006), Reducing the dimensionality of data with neural networks",
-    "vae": "Kingma & Welling (2014), Auto-encoding variational Bayes",
-    "gan": "Goodfellow et al. (2014), Generative adversarial nets",
-    "dcgan": "Radford et al. (2016), Unsupervised representation learning with deep convolutional GANs",
-    "wgan": "Arjovsky et al. (2017), Wasserstein GAN",
-    "wgangp": "Gulrajani et al. (2017), Improved training of Wasserstein GANs",
-}
+# The family registry is the one list of families (CLI choices, configs, docs, tests).
+MODELS = {name: family.cls for name, family in models.registry.FAMILIES.items()}
+PAPERS = {name: family.paper for name, family in models.registry.FAMILIES.items()}
 PRECISIONS = {"none": None, "float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
 
 
@@ -61,6 +48,7 @@ class RunConfig:
     """Everything that defines a training run (written to `config.json`)."""
 
     model: str = "dcgan"
+    recipe: str = "paper"
     dataset: str = "fashion_mnist"
     epochs: int = 5
     batch_size: int | None = None
@@ -83,17 +71,20 @@ class RunConfig:
     def model_kwargs(self):
         info = data.info(self.dataset)
         kwargs = {"image_shape": info.image_shape, "seed": self.seed}
-        latent = self.latent_dim or (2 if self.model in ("autoencoder", "vae") else 128)
-        kwargs["latent_dim"] = latent
+        family = models.registry.get(self.model)
+        kwargs.update(family.recipe(self.recipe).model_kwargs)
+        if self.latent_dim or "latent_dim" not in kwargs:
+            kwargs["latent_dim"] = self.latent_dim or family.default_latent_dim
         if self.base_filters is not None and self.model != "gan":
             kwargs["base_filters"] = self.base_filters
         return kwargs
 
     def image_range(self):
-        return (0, 1) if self.model in ("autoencoder", "vae") else (-1, 1)
+        return (0, 1)  # every model takes images in [0, 1] and maps them to its own range
 
     def resolved_batch_size(self):
-        return self.batch_size or MODELS[self.model].default_batch_size
+        family = models.registry.get(self.model)
+        return self.batch_size or family.recipe(self.recipe).batch_size or family.batch_size
 
 
 def evaluator_for(dataset):
@@ -132,10 +123,8 @@ def prepare_directory(out, config, command):
 
 
 def build_model(config):
-    cls = MODELS[config.model]
-    model = cls(**config.model_kwargs())
-    model.compile()
-    return model
+    kwargs = config.model_kwargs()
+    return models.registry.create(config.model, kwargs.pop("image_shape"), recipe=config.recipe, **kwargs)
 
 
 def train(config, out, command="", verbose=1, extra_callbacks=()):

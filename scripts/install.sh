@@ -14,4 +14,8 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && comm
 fi
 
 python -m pip install -q --upgrade pip
-python -m pip install -q -e ".[test,docs]"
+python -m pip install -q -e ".[test,docs,jax]"
+# PyTorch: the CPU build 2.13.0 (a plain "torch" from the index is a CUDA build of several GB).
+# Without it the PyTorch tests are skipped.
+python -m pip install -q "torch==2.13.0" \
+  || echo "warning: could not install torch==2.13.0 (CPU build); PyTorch backend tests will be skipped" >&2

@@ -56,8 +56,8 @@ def test_mixed_precision_trains_finite_with_float32_outputs(policy, family):
     try:
         if family == "DCGAN":
             model = gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=8, seed=0)
-            x = np.random.default_rng(0).uniform(-1, 1, (32, 8, 8, 1)).astype("float32")
-            ds = gz.data.from_array(x, batch_size=8, input_range=(-1, 1))
+            x = np.random.default_rng(0).uniform(0, 1, (32, 8, 8, 1)).astype("float32")
+            ds = gz.data.from_array(x, batch_size=8, image_range=(0, 1))
         else:
             model = gz.models.VAE(image_shape=(8, 8, 1), latent_dim=2, base_filters=8, seed=0)
             x = np.random.default_rng(0).uniform(0, 1, (32, 8, 8, 1)).astype("float32")

@@ -156,7 +156,7 @@ def load(
     with_labels: bool = False,
     shuffle: bool | None = None,
     seed: int | None = None,
-    image_range=(-1, 1),
+    image_range=(0, 1),
     drop_remainder: bool = False,
     image_size=None,
     source: str = "auto",
@@ -260,7 +260,7 @@ def from_array(
     batch_size: int = 128,
     shuffle: bool = True,
     seed: int | None = None,
-    image_range=(-1, 1),
+    image_range=(0, 1),
     input_range=None,
     drop_remainder: bool = False,
     num_classes: int | None = None,
@@ -339,7 +339,7 @@ def from_directory(
     with_labels: bool = False,
     shuffle: bool = True,
     seed: int | None = None,
-    image_range=(-1, 1),
+    image_range=(0, 1),
     drop_remainder: bool = False,
 ) -> tf.data.Dataset:
     """Images from a folder (one sub-folder per class when `with_labels`), via

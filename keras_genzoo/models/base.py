@@ -258,6 +258,21 @@ class GenerativeModel(keras.Model):
     #: attributes holding sub-models, serialized into the config by name (and so part of the saved format)
     sub_model_names = ()
 
+    # The seed generator's state is a variable Keras does not save; it is saved with the
+    # model's own variables, so that a restored checkpoint continues the same noise stream.
+    _SEED_STATE_KEY = "seed_generator_state"
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        store[self._SEED_STATE_KEY] = ops.convert_to_numpy(self.seed_generator.state.value)
+
+    def load_own_variables(self, store):
+        keys = list(store.keys())
+        if self._SEED_STATE_KEY in keys:
+            self.seed_generator.state.assign(np.asarray(store[self._SEED_STATE_KEY]))
+        own = {k: store[k] for k in keys if k != self._SEED_STATE_KEY}
+        super().load_own_variables(own)
+
     def get_config(self):
         config = super().get_config()
         config.update(

@@ -9,10 +9,12 @@ from keras_genzoo.networks.conv import (
     dcgan_generator,
     dcgan_initializer,
 )
+from keras_genzoo.networks.layers import LayerNorm
 from keras_genzoo.networks.mlp import mlp_decoder, mlp_discriminator, mlp_encoder, mlp_generator
 
 __all__ = [
     "ClipConstraint",
+    "LayerNorm",
     "conv_decoder",
     "conv_encoder",
     "dcgan_discriminator",

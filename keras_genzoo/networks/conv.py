@@ -14,6 +14,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from keras_genzoo.networks.layers import LayerNorm
+
 NORMALIZATIONS = ("batch", "layer", None)
 
 
@@ -33,7 +35,7 @@ def _norm(kind, name, sync=False):
     if kind == "batch":
         return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=sync, name=name)
     if kind == "layer":
-        return layers.LayerNormalization(epsilon=1e-5, name=name)
+        return LayerNorm(epsilon=1e-5, name=name)  # exact second derivatives (the gradient penalty)
     raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {kind!r}.")
 
 

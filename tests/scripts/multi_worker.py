@@ -23,7 +23,7 @@ with strategy.scope():
     model = gz.models.WGANGP(image_shape=(8, 8, 1), latent_dim=3, base_filters=4, n_critic=2,
                              sync_batch_norm=True, seed=0)
     model.compile()
-x = np.random.default_rng(0).uniform(-1, 1, size=(256, 8, 8, 1)).astype("float32")
+x = np.random.default_rng(0).uniform(0, 1, size=(256, 8, 8, 1)).astype("float32")
 ds = tf.data.Dataset.from_tensor_slices(x).batch(32, drop_remainder=True)
 images = os.path.join(out, f"images{index}")
 history = model.fit(ds, epochs=2, verbose=0, callbacks=[gz.callbacks.SampleGrid(images, num_samples=4)])

@@ -1,0 +1,145 @@
+"""The family registry: one table naming every family, its class, default networks,
+optimizers, batch size, recipes and paper.
+
+The CLI (`genzoo models`, `genzoo train NAME --recipe R`), run configurations, the docs'
+tables and the parametrised tests read it. Adding a family is one module plus one entry here.
+
+    gz.models.registry.names()                      # ("autoencoder", "vae", ...)
+    family = gz.models.registry.get("dcgan")
+    model = gz.models.registry.create("dcgan", image_shape=(28, 28, 1), recipe="paper", seed=0)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+from keras_genzoo.models.adversarial import DCGAN, GAN
+from keras_genzoo.models.autoencoders import VAE, Autoencoder
+from keras_genzoo.models.wasserstein import WGAN, WGANGP
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """A named set of hyper-parameters for a family.
+
+    Attributes:
+        description: what the recipe is and where its numbers come from.
+        model_kwargs: constructor arguments (networks' widths, options).
+        compile_kwargs: a function returning `compile()` arguments with fresh optimizers, or
+            None for the family's paper defaults.
+        batch_size: the batch size the recipe trains with (None: the family's default).
+    """
+
+    description: str
+    model_kwargs: dict = dataclasses.field(default_factory=dict)
+    compile_kwargs: Callable | None = None
+    batch_size: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+    """One row of the registry."""
+
+    name: str
+    cls: type
+    title: str
+    paper: str
+    networks: str
+    data: tuple = ("image", "vector")
+    conditional: bool = False
+    default_latent_dim: int = 128
+    recipes: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def batch_size(self):
+        return self.cls.default_batch_size
+
+    def recipe(self, name="paper"):
+        if name not in self.recipes:
+            raise ValueError(f"{self.name} has no recipe {name!r}; choose from {', '.join(self.recipes)}.")
+        return self.recipes[name]
+
+
+_PAPER = "The paper's defaults (see the class docstring)."
+
+FAMILIES = {
+    family.name: family
+    for family in (
+        Family(
+            "autoencoder", Autoencoder, "Autoencoder",
+            "Hinton & Salakhutdinov (2006), Reducing the dimensionality of data with neural networks",
+            "conv encoder/decoder (base_filters=32) for images, MLP for vectors",
+            default_latent_dim=2, recipes={"paper": Recipe(_PAPER)},
+        ),
+        Family(
+            "vae", VAE, "Variational autoencoder",
+            "Kingma & Welling (2014), Auto-encoding variational Bayes",
+            "conv encoder (mean, log-variance)/decoder (base_filters=32) for images, MLP for vectors",
+            default_latent_dim=2, recipes={"paper": Recipe(_PAPER)},
+        ),
+        Family(
+            "gan", GAN, "GAN",
+            "Goodfellow et al. (2014), Generative adversarial nets",
+            "MLP generator (256, 512) and discriminator (512, 256)",
+            recipes={"paper": Recipe(_PAPER)},
+        ),
+        Family(
+            "dcgan", DCGAN, "DCGAN",
+            "Radford et al. (2016), Unsupervised representation learning with deep convolutional GANs",
+            "strided (transposed) convolutions with batch norm, base_filters=64",
+            data=("image",), recipes={"paper": Recipe(_PAPER)},
+        ),
+        Family(
+            "wgan", WGAN, "WGAN (weight clipping)",
+            "Arjovsky et al. (2017), Wasserstein GAN",
+            "DCGAN networks with a linear critic, every critic weight clipped to [-c, c]",
+            recipes={"paper": Recipe(_PAPER)},
+        ),
+        Family(
+            "wgangp", WGANGP, "WGAN-GP (gradient penalty)",
+            "Gulrajani et al. (2017), Improved training of Wasserstein GANs",
+            "DCGAN generator, layer-normalised critic",
+            recipes={"paper": Recipe(_PAPER)},
+        ),
+    )
+}
+
+
+def names():
+    """Every family's registry name, in table order."""
+    return tuple(FAMILIES)
+
+
+def get(name):
+    """The `Family` registered as `name`."""
+    if name not in FAMILIES:
+        raise ValueError(f"Unknown model family {name!r}; choose from {', '.join(FAMILIES)}.")
+    return FAMILIES[name]
+
+
+def family_of(model_or_class):
+    """The registry name of a model (or model class): the most specific registered class."""
+    cls = model_or_class if isinstance(model_or_class, type) else type(model_or_class)
+    for family in FAMILIES.values():
+        if cls is family.cls:
+            return family.name
+    for klass in cls.__mro__:
+        for family in FAMILIES.values():
+            if klass is family.cls:
+                return family.name
+    raise ValueError(f"{cls.__name__} is not a registered family; registered: {', '.join(FAMILIES)}.")
+
+
+def create(name, data_shape=None, recipe="paper", compile=True, image_shape=None, **kwargs):
+    """A model of family `name` with the hyper-parameters of `recipe` (keyword arguments
+    override them), compiled with the recipe's optimizers unless `compile=False`."""
+    family = get(name)
+    chosen = family.recipe(recipe)
+    model_kwargs = dict(chosen.model_kwargs)
+    model_kwargs.setdefault("latent_dim", family.default_latent_dim)
+    model_kwargs.update(kwargs)
+    model = family.cls(data_shape=data_shape if data_shape is not None else image_shape, **model_kwargs)
+    if compile:
+        model.compile(**(chosen.compile_kwargs() if chosen.compile_kwargs else {}))
+    return model

@@ -1,0 +1,77 @@
+"""Run by tests/test_backends.py under one Keras backend (KERAS_BACKEND is set by the caller).
+
+    python backend_step.py OUT.npz
+
+For each family: the same initial weights (set from numpy), the same data, the same injected
+noise and plain SGD (so that tiny float differences are not amplified by Adam's normalisation);
+three fit steps with n_critic = 2 for the critics. Saves every trainable weight after training,
+the logs, and the generator/decoder output on fixed latents.
+"""
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import ops  # noqa: E402
+
+import keras_genzoo as gz  # noqa: E402
+
+
+class InjectedNoise:
+    """Noise that is a fixed function of each example and of its purpose."""
+
+    def noise(self, kind, shape, purpose, data=None):
+        flat = ops.reshape(ops.cast(data, "float32"), (ops.shape(data)[0], -1))
+        key = ops.sum(flat, axis=1, keepdims=True) + {"latent": 1.0, "gp_eps": 2.0, "vae_eps": 3.0}[purpose]
+        width = shape[1] if len(shape) > 1 else 1
+        phases = ops.reshape(ops.arange(1, width + 1, dtype="float32"), (1, width))
+        values = ops.sin(key * phases * 1.7)
+        values = values if len(shape) > 1 else ops.reshape(values, (-1,))
+        return 0.5 + 0.5 * values if kind == "uniform" else values
+
+
+FAMILIES = {
+    "GAN": lambda: gz.models.GAN(data_shape=(6,), latent_dim=3, hidden_units=(16, 16), seed=0),
+    "DCGAN": lambda: gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4, seed=0),
+    "WGAN": lambda: gz.models.WGAN(data_shape=(6,), latent_dim=3, n_critic=2, seed=0),
+    "WGANGP": lambda: gz.models.WGANGP(image_shape=(8, 8, 1), latent_dim=4, base_filters=4, n_critic=2, seed=0),
+    "Autoencoder": lambda: gz.models.Autoencoder(image_shape=(8, 8, 1), latent_dim=2, base_filters=4, seed=0),
+    "VAE": lambda: gz.models.VAE(image_shape=(8, 8, 1), latent_dim=2, base_filters=4, seed=0),
+}
+
+
+def data_for(model):
+    rng = np.random.default_rng(0)
+    if model.is_image_model:
+        return rng.uniform(0, 1, (24,) + model.data_shape).astype("float32")
+    return rng.normal(size=(24,) + model.data_shape).astype("float32")
+
+
+def main(out):
+    results = {}
+    for name, make in FAMILIES.items():
+        base = make()
+        model = type(f"Injected{name}", (InjectedNoise, type(base)), {}).from_config(base.get_config())
+        rng = np.random.default_rng(1)
+        for v in model.trainable_variables:
+            v.assign((rng.normal(size=v.shape) * 0.3).astype("float32"))
+        if hasattr(model, "d_optimizer") or isinstance(model, gz.models.AdversarialModel):
+            model.compile(d_optimizer=keras.optimizers.SGD(0.05), g_optimizer=keras.optimizers.SGD(0.05))
+        else:
+            model.compile(optimizer=keras.optimizers.SGD(0.001))
+        history = model.fit(data_for(model), batch_size=8, epochs=1, shuffle=False, verbose=0).history
+        for i, v in enumerate(model.trainable_variables):
+            results[f"{name}/w{i}"] = ops.convert_to_numpy(v)
+        for key, values in history.items():
+            results[f"{name}/log/{key}"] = np.asarray(values, np.float64)
+        z = np.random.default_rng(2).normal(size=(5, model.latent_dim)).astype("float32")
+        results[f"{name}/generate"] = model.generate(5, z=z)
+    np.savez(out, **results)
+    print("backend", keras.backend.backend(), "families", len(FAMILIES))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
