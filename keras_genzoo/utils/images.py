@@ -1,36 +1,12 @@
-"""Image grids a person can read, and file writes that never leave half a file behind."""
+"""Image grids a person can read, saved atomically."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-
-@contextlib.contextmanager
-def atomic_write(path, mode="wb"):
-    """Opens a temporary file next to `path` and renames it over `path` only once writing succeeded."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode) as f:
-            yield f
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+from keras_genzoo.utils.files import atomic_write
 
 
 def image_grid(images, rows=None, cols=None, border=1, border_value=255, min_cell=32):
