@@ -74,7 +74,7 @@ def test_interpolation_rows_have_fixed_anchors(tmp_path):
 
 def test_vae_interpolates_between_real_encodings():
     vae = gz.models.VAE(image_shape=(16, 16, 1), latent_dim=2, base_filters=8, seed=0)
-    x = next(iter(gz.data.load("digits", split="test", batch_size=8, image_range=(0, 1), shuffle=False))).numpy()
+    x = next(iter(gz.data.load("digits", split="test", batch_size=8, shuffle=False))).numpy()
     latents = interpolation_latents(vae, num_pairs=4, steps=3, method="lerp", real_images=(x[:4], x[4:]))
     assert np.allclose(latents[:, 0], vae.encode(x[:4])[0], atol=1e-6)
     grid, images = gz.callbacks.interpolation_grid(vae, latents=latents)
@@ -82,7 +82,7 @@ def test_vae_interpolates_between_real_encodings():
 
 
 def test_fid_in_history_and_model_checkpoint_monitors_it(tmp_path):
-    real = gz.data.load("digits", split="test", batch_size=120, image_range=(0, 1), shuffle=False)
+    real = gz.data.load("digits", split="test", batch_size=120, shuffle=False)
     fid = gz.callbacks.FIDCallback(real, num_samples=120, extractor="digits")
     ckpt = keras.callbacks.ModelCheckpoint(tmp_path / "best.keras", monitor="fid", mode="min", save_best_only=True)
     cover = gz.callbacks.ModeCoverage(classifier="digits", num_samples=100)
@@ -162,18 +162,18 @@ def test_bad_input_is_rejected_before_training(tmp_path):
 def test_grid_callbacks_work_with_a_vae(tmp_path):
     vae = gz.models.VAE(image_shape=(16, 16, 1), latent_dim=2, base_filters=8, seed=0)
     vae.compile()
-    x = next(iter(gz.data.load("digits", split="test", batch_size=8, image_range=(0, 1), shuffle=False))).numpy()
+    x = next(iter(gz.data.load("digits", split="test", batch_size=8, shuffle=False))).numpy()
     cbs = [
         gz.callbacks.SampleGrid(tmp_path / "s", num_samples=4),
         gz.callbacks.LatentInterpolation(tmp_path / "i", num_pairs=2, steps=3, real_images=(x[:2], x[2:4]), gif=False),
     ]
-    vae.fit(gz.data.load("digits", split="train[:64]", batch_size=32, image_range=(0, 1)), epochs=1, verbose=0,
+    vae.fit(gz.data.load("digits", split="train[:64]", batch_size=32), epochs=1, verbose=0,
             callbacks=cbs)
     assert (tmp_path / "s" / "epoch_001.png").exists() and (tmp_path / "i" / "interpolation_epoch_001.png").exists()
 
 
 def test_fid_every_n_epochs_with_fill_value_keeps_a_csv_column(tmp_path):
-    real = gz.data.load("digits", split="test", batch_size=120, image_range=(0, 1), shuffle=False)
+    real = gz.data.load("digits", split="test", batch_size=120, shuffle=False)
     fid = gz.callbacks.FIDCallback(real, every_n_epochs=2, num_samples=60, extractor="digits", fill_value=float("nan"))
     csv_logger = keras.callbacks.CSVLogger(str(tmp_path / "h.csv"))
     history = digits_dcgan().fit(digits_train(64), epochs=2, verbose=0, callbacks=[fid, csv_logger])
