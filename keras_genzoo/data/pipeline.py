@@ -360,7 +360,9 @@ def from_directory(
 
     path = Path(path)
     if not path.is_dir():
-        raise FileNotFoundError(f"Image directory not found: {path}")
+        raise FileNotFoundError(
+            f"Image directory not found: {path}; expected a folder of images (one sub-folder per class for labels)."
+        )
     image_size = check_image_size(image_size)
     if image_size is None:
         raise ValueError("from_directory needs image_size=(height, width): images are resized to one size.")

@@ -189,7 +189,7 @@ def iterate_images(source, n=None, batch_size=250, seed=0, name="images"):
             if n is not None and yielded >= n:
                 break
         if yielded == 0:
-            raise ValueError(f"{name}: the dataset is empty.")
+            raise ValueError(f"{name}: the dataset is empty; expected at least one batch of images.")
         return
     x = np.asarray(source)
     if x.ndim != 4 or len(x) == 0:

@@ -136,4 +136,7 @@ class FrechetDistance:
 
 def frechet_distance_from_features(f_real, f_fake):
     """Fréchet distance between two `(n, d)` feature arrays (float64 arithmetic)."""
+    shapes = (np.shape(f_real), np.shape(f_fake))
+    if any(len(s) != 2 for s in shapes) or shapes[0][1] != shapes[1][1]:
+        raise ValueError(f"features must be (n, d) arrays with the same d, got {shapes[0]} and {shapes[1]}.")
     return FrechetDistance().update_real(f_real).update_fake(f_fake).result()

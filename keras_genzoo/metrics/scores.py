@@ -159,7 +159,7 @@ def mode_coverage_from_probabilities(p, threshold=None, data_distribution=None):
     share = counts / counts.sum()
     q = np.full(k, 1.0 / k) if data_distribution is None else np.asarray(data_distribution, np.float64)
     if q.shape != (k,) or np.any(q <= 0) or not np.isclose(q.sum(), 1.0):
-        raise ValueError(f"data_distribution must be {k} positive shares summing to 1.")
+        raise ValueError(f"data_distribution must be {k} positive shares summing to 1, got {np.asarray(q).tolist()}.")
     with np.errstate(divide="ignore", invalid="ignore"):
         kl = float(np.sum(np.where(share > 0, share * np.log(share / q), 0.0)))
     return {
