@@ -217,3 +217,26 @@ def test_run_config_rejects_unknown_names_listing_the_choices():
         runs.RunConfig(model="diffusion")
     with pytest.raises(runs.RunError, match=r"unknown dataset 'svhn'; choose one of: celeb_a, cifar10, digits"):
         runs.RunConfig(dataset="svhn")
+
+
+def test_demo_json_summary_on_the_fallback_dataset(tmp_path, monkeypatch):
+    """`genzoo demo --json` (here on the digits fallback, 1 epoch): stdout is one JSON summary."""
+    import dataclasses
+
+    real_info = data.info
+
+    def no_fashion_mnist(name, data_dir=None):
+        found = real_info(name, data_dir=data_dir)
+        return dataclasses.replace(found, source=None) if name == "fashion_mnist" else found
+
+    monkeypatch.setattr(data, "info", no_fashion_mnist)
+    result = invoke("demo", "--epochs", 1, "--json", "--out", tmp_path / "demo")
+    assert result.exit_code == 0, result.output
+    assert_plain(result.stdout + result.stderr)
+    summary = json.loads(result.stdout)
+    assert summary["dataset"] == "digits" and summary["epochs"] == 1
+    assert summary["run"] == str(tmp_path / "demo") and (tmp_path / "demo" / "model.keras").exists()
+    assert set(summary["metrics"]) == {"fid", "is", "coverage"}
+    stored = json.loads((tmp_path / "demo" / "metrics.json").read_text())["metrics"]
+    assert summary["metrics"]["fid"]["value"] == stored["fid"]["value"]
+    assert "epoch 1/1 - 22 steps - " in result.stderr  # progress went to stderr, as plain lines
