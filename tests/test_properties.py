@@ -23,6 +23,8 @@ def collect(ds):
     """All batches of a dataset as numpy, and the batch sizes."""
     batches = [tuple(t.numpy() for t in b) if isinstance(b, tuple) else (b.numpy(),) for b in ds]
     sizes = [len(b[0]) for b in batches]
+    if not batches:  # e.g. fewer examples than one batch, with drop_remainder
+        return None, sizes
     return [np.concatenate(parts) for parts in zip(*batches)], sizes
 
 
@@ -48,13 +50,14 @@ image_shapes = st.tuples(
 )
 def test_from_array_float_images_round_trip(x, batch_size, drop_remainder):
     """Floats in [0, 1] come back unchanged (float32), in order, in the right batch sizes."""
-    (out,), sizes = collect(gz.data.from_array(x, batch_size=batch_size, shuffle=False, drop_remainder=drop_remainder))
+    arrays, sizes = collect(gz.data.from_array(x, batch_size=batch_size, shuffle=False, drop_remainder=drop_remainder))
     n = len(x)
     full, rest = divmod(n, batch_size)
     expected_sizes = [batch_size] * full + ([] if drop_remainder or rest == 0 else [rest])
     assert sizes == expected_sizes
     kept = sum(expected_sizes)
     if kept:
+        (out,) = arrays
         assert out.dtype == np.float32 and out.shape == (kept,) + x.shape[1:]
         assert np.array_equal(out, x[:kept].astype(np.float32))
 
@@ -113,6 +116,36 @@ def test_from_array_vectors_pass_through_in_data_units(x, batch_size):
     (out,), sizes = collect(gz.data.from_array(x, batch_size=batch_size, shuffle=False))
     assert sizes == [min(batch_size, len(x) - i) for i in range(0, len(x), batch_size)]
     assert np.array_equal(out, x.astype(np.float32))
+
+
+@settings(max_examples=8, deadline=None, derandomize=True)
+@given(
+    n=st.integers(1, 1437),
+    batch_size=st.integers(1, 700),
+    drop_remainder=st.booleans(),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_load_batches_range_and_seeded_order(n, batch_size, drop_remainder, seed):
+    """A named dataset (the offline digits): right batch count and sizes, images in [0, 1],
+    the same shuffled order for the same seed, and the same examples as unshuffled."""
+    def labels_and_images(shuffle):
+        ds = gz.data.load("digits", split=f"train[:{n}]", batch_size=batch_size, with_labels=True, shuffle=shuffle,
+                          seed=seed, drop_remainder=drop_remainder)
+        arrays, sizes = collect(ds)
+        return (*(arrays or (None, None)), sizes)
+
+    x, y, sizes = labels_and_images(True)
+    full, rest = divmod(n, batch_size)
+    assert sizes == [batch_size] * full + ([] if drop_remainder or rest == 0 else [rest])
+    if not sizes:
+        return
+    assert x.dtype == np.float32 and x.shape[1:] == (16, 16, 1) and x.min() >= 0.0 and x.max() <= 1.0
+    x2, y2, _ = labels_and_images(True)
+    assert np.array_equal(x, x2) and np.array_equal(y, y2)
+    if not drop_remainder:  # all n examples, in another order
+        x0, y0, _ = labels_and_images(False)
+        assert sorted(y.tolist()) == sorted(y0.tolist())
+        assert np.isclose(x.sum(dtype=np.float64), x0.sum(dtype=np.float64), rtol=1e-9)
 
 
 # --------------------------------------------------------------------------- Fréchet distance
