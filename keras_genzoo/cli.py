@@ -1,11 +1,19 @@
 """The `genzoo` command: train, sample, interpolate and evaluate from the shell.
 
-Usage errors (bad arguments, an unusable --out) exit with code 2 and a one-line message
-naming the argument; other failures exit with 1. A traceback is shown only with --debug.
+Usage errors (bad arguments, unknown model or dataset names, an unusable --out) exit with
+code 2 and a one-line message naming the argument and the choices; other failures exit
+with 1. A traceback is shown only with --debug.
+
+Output for machines: when stdout is not a terminal, progress is printed as plain lines
+(no carriage returns or colour codes). Every command takes `--quiet` (no progress and no
+messages; listings and tables are still printed) and `--json` (stdout holds exactly one
+JSON document; progress, if any, goes to stderr).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import shlex
@@ -51,6 +59,54 @@ def _command_line():
     return "genzoo " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
+class Output:
+    """Where a command's words go under `--quiet` / `--json`."""
+
+    def __init__(self, quiet, as_json):
+        self.quiet, self.as_json = quiet, as_json
+
+    @property
+    def verbose(self):
+        """The `verbose` for training and metrics: 0 under --quiet, else 1 (plain lines off a terminal)."""
+        return 0 if self.quiet else 1
+
+    def say(self, message):
+        """A human message: on stdout, unless --quiet or --json."""
+        if not (self.quiet or self.as_json):
+            click.echo(message)
+
+    def table(self, rows):
+        """A table: on stdout unless --json."""
+        if not self.as_json:
+            _table(rows)
+
+    @contextlib.contextmanager
+    def work(self):
+        """Runs the command's work; under --json anything printed to stdout goes to stderr."""
+        if self.as_json:
+            with contextlib.redirect_stdout(sys.stderr):
+                yield
+        else:
+            yield
+
+    def result(self, payload):
+        """Under --json, prints `payload` as one JSON document on stdout."""
+        if self.as_json:
+            click.echo(json.dumps(payload, indent=2, default=str))
+
+
+def output_options(command):
+    """Adds --quiet and --json to a command, which then receives an `output: Output` argument."""
+
+    @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document on stdout.")
+    @click.option("--quiet", "-q", is_flag=True, help="No progress and no messages (listings and tables still print).")
+    @functools.wraps(command)
+    def wrapper(*args, quiet, as_json, **kwargs):
+        return command(*args, output=Output(quiet, as_json), **kwargs)
+
+    return wrapper
+
+
 @click.group(cls=_GenzooGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="genzoo")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
@@ -63,13 +119,18 @@ def main(ctx, debug):
 
 
 @main.command()
-def datasets():
+@output_options
+def datasets(output):
     """List the named datasets, their shapes and which source each would load from here."""
     from keras_genzoo import data
 
     rows = [("name", "shape", "classes", "examples", "source here")]
+    records = []
     for name in data.names():
         info = data.info(name)
+        records.append({"name": name, "image_shape": list(info.image_shape), "num_classes": info.num_classes,
+                        "class_names": list(info.class_names), "num_examples": info.num_examples,
+                        "source": info.source, "description": info.description})
         rows.append(
             (
                 name,
@@ -79,29 +140,38 @@ def datasets():
                 info.source or "not available offline (needs a tfds download)",
             )
         )
-    _table(rows)
+    output.table(rows)
+    output.result({"datasets": records})
 
 
 @main.command()
-def models():
+@output_options
+def models(output):
     """List the model families with their default hyper-parameters and their paper."""
-    from keras_genzoo import runs
 
     rows = [("model", "batch", "n_critic", "optimizers", "recipes", "paper")]
+    records = []
     for name, family in registry.FAMILIES.items():
         model = registry.create(name, (16, 16, 1), latent_dim=2)
         if hasattr(model, "d_optimizer"):
             opts = f"{_describe(model.d_optimizer)} (D), {_describe(model.g_optimizer)} (G)"
+            optimizers = {"d_optimizer": _describe(model.d_optimizer), "g_optimizer": _describe(model.g_optimizer)}
             n_critic = str(model.n_critic)
         else:
             opts, n_critic = _describe(model.optimizer), "-"
-        extra = []
+            optimizers = {"optimizer": opts}
+        extra, settings = [], {}
         for attr in ("clip_value", "gp_weight", "beta"):
             if hasattr(model, attr):
                 extra.append(f"{attr}={getattr(model, attr)}")
+                settings[attr] = float(getattr(model, attr))
         rows.append((name, str(family.batch_size), n_critic, opts + (", " + ", ".join(extra) if extra else ""),
                      ",".join(family.recipes), family.paper))
-    _table(rows)
+        records.append({"model": name, "default_batch_size": family.batch_size,
+                        "n_critic": None if n_critic == "-" else int(n_critic), "optimizers": optimizers,
+                        **settings, "recipes": list(family.recipes), "paper": family.paper})
+    output.table(rows)
+    output.result({"models": records})
 
 
 def _describe(optimizer):
@@ -120,7 +190,7 @@ def _table(rows):
 
 
 @main.command()
-@click.argument("model", type=click.Choice(MODEL_NAMES, case_sensitive=False))
+@click.argument("model", metavar="MODEL", type=click.Choice(MODEL_NAMES, case_sensitive=False))
 @click.option("--recipe", type=click.Choice(RECIPES), default="paper", show_default=True,
               help="Hyper-parameter set from the family registry (genzoo models lists each family's).")
 @click.option("--dataset", type=click.Choice(DATASETS), default="fashion_mnist", show_default=True)
@@ -136,19 +206,32 @@ def _table(rows):
               help="Measure FID every K epochs during training (0: never).")
 @click.option("--eval-samples", type=click.IntRange(min=10), default=1000, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Run directory.")
-def train(model, out, **options):
+@output_options
+def train(model, out, output, **options):
     """Train MODEL and write a run directory (resumes an interrupted run in the same --out)."""
     from keras_genzoo import runs
 
     config = runs.RunConfig(model=model.lower(), **options)
-    run = runs.train(config, out, command=_command_line())
-    click.echo(f"Run written to {run}; report: {run / 'report.html'}")
+    with output.work():
+        run = runs.train(config, out, command=_command_line(), verbose=output.verbose)
+    output.say(f"Run written to {run}; report: {run / 'report.html'}")
+    output.result(_run_summary(run))
+
+
+def _run_summary(run):
+    metrics_path = run / "metrics.json"
+    result = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
+    return {"run": str(run), "report": str(run / "report.html"), "model": str(run / "model.keras"),
+            "metrics": {name: {"metric": r["metric"], "value": r["value"], "std": r.get("std")}
+                        for name, r in result.get("metrics", {}).items()},
+            "train_seconds": result.get("train_seconds")}
 
 
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/demo"), show_default=True)
 @click.option("--epochs", type=POSITIVE, default=None, help="Default: the demo's budget (under 5 minutes on 2 cores).")
-def demo(out, epochs):
+@output_options
+def demo(out, epochs, output):
     """The README's main job: train a small DCGAN on an embedded dataset and write a report."""
     from keras_genzoo import data, runs
 
@@ -161,12 +244,14 @@ def demo(out, epochs):
     else:
         config = runs.RunConfig(model="dcgan", dataset=dataset, epochs=epochs or 40, latent_dim=32, batch_size=64,
                                 fid_every=10, eval_samples=1000)
-    click.echo(f"genzoo demo: DCGAN on {dataset} ({source}), {config.epochs} epochs -> {out}")
-    run = runs.train(config, out, command=_command_line())
-    result = json.loads((run / "metrics.json").read_text())
-    for name, r in result.get("metrics", {}).items():
-        click.echo(f"  {r['metric']}: {r['value']:.4g}")
-    click.echo(f"Report: {run / 'report.html'}")
+    output.say(f"genzoo demo: DCGAN on {dataset} ({source}), {config.epochs} epochs -> {out}")
+    with output.work():
+        run = runs.train(config, out, command=_command_line(), verbose=output.verbose)
+    summary = _run_summary(run)
+    for r in summary["metrics"].values():
+        output.say(f"  {r['metric']}: {r['value']:.4g}")
+    output.say(f"Report: {run / 'report.html'}")
+    output.result(dict(summary, dataset=dataset, source=source, epochs=config.epochs))
 
 
 @main.command()
@@ -175,15 +260,19 @@ def demo(out, epochs):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--labels", type=str, default=None, help="Comma-separated class labels (conditional models).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("grid.png"), show_default=True)
-def sample(source, num, seed, labels, out):
+@output_options
+def sample(source, num, seed, labels, out, output):
     """Save a grid of samples from SOURCE (a .keras file or a run directory)."""
     from keras_genzoo import runs
 
-    model = runs.load_source(source)
-    if labels is not None:
-        raise click.BadParameter(f"{type(model).__name__} is not a conditional model; it takes no labels.",
-                                 param_hint="--labels")
-    click.echo(f"Wrote {runs.sample_grid(model, num, seed, out)}")
+    with output.work():
+        model = runs.load_source(source)
+        if labels is not None:
+            raise click.BadParameter(f"{type(model).__name__} is not a conditional model; it takes no labels.",
+                                     param_hint="--labels")
+        path = runs.sample_grid(model, num, seed, out)
+    output.say(f"Wrote {path}")
+    output.result({"path": str(path), "n": num, "seed": seed, "model": type(model).__name__})
 
 
 @main.command()
@@ -194,14 +283,18 @@ def sample(source, num, seed, labels, out):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("interpolation.png"),
               show_default=True)
-def interpolate(source, pairs, steps, method, seed, out):
+@output_options
+def interpolate(source, pairs, steps, method, seed, out, output):
     """Save a latent-interpolation grid from SOURCE (a .keras file or a run directory)."""
     from keras_genzoo import callbacks, runs
     from keras_genzoo.utils import save_image
 
-    model = runs.load_source(source)
-    grid, _ = callbacks.interpolation_grid(model, num_pairs=pairs, steps=steps, method=method, seed=seed)
-    click.echo(f"Wrote {save_image(grid, out)}")
+    with output.work():
+        model = runs.load_source(source)
+        grid, _ = callbacks.interpolation_grid(model, num_pairs=pairs, steps=steps, method=method, seed=seed)
+        path = save_image(grid, out)
+    output.say(f"Wrote {path}")
+    output.result({"path": str(path), "pairs": pairs, "steps": steps, "method": method, "seed": seed})
 
 
 @main.command(name="eval")
@@ -212,7 +305,8 @@ def interpolate(source, pairs, steps, method, seed, out):
 @click.option("--num-samples", type=click.IntRange(min=10), default=1000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write JSON here.")
-def evaluate(source, dataset, metric_names, num_samples, seed, out):
+@output_options
+def evaluate(source, dataset, metric_names, num_samples, seed, out, output):
     """Evaluate SOURCE against DATASET's test split with the shipped evaluator."""
     from keras_genzoo import runs
     from keras_genzoo.utils import atomic_write
@@ -222,20 +316,22 @@ def evaluate(source, dataset, metric_names, num_samples, seed, out):
     if not names or unknown:
         raise click.BadParameter(f"unknown metrics {unknown or names}; choose from {', '.join(runs.METRIC_NAMES)}.",
                                  param_hint="--metrics")
-    model = runs.load_source(source)
-    result = runs.evaluate(model, dataset, names, num_samples, seed=seed, verbose=True)
+    with output.work():
+        model = runs.load_source(source)
+        result = runs.evaluate(model, dataset, names, num_samples, seed=seed, verbose=bool(output.verbose))
     if not result["metrics"]:
-        click.echo(result["note"])
+        output.say(result["note"])
     rows = [("metric", "value", "protocol")]
     for r in result["metrics"].values():
         value = f"{r['value']:.4g}" + ("" if r["std"] is None else f" ± {r['std']:.2g}")
         p = r["protocol"]
         rows.append((r["metric"], value, f"{p['extractor']}, n_real={p.get('n_real', '-')}, n_fake={p.get('n_fake')}"))
-    _table(rows)
+    output.table(rows)
     if out is not None:
         with atomic_write(out, "w") as f:
             f.write(json.dumps(result, indent=2) + "\n")
-        click.echo(f"Wrote {out}")
+        output.say(f"Wrote {out}")
+    output.result(result)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,6 +22,8 @@ import dataclasses
 import html
 import json
 import time
+import zipfile
+import zlib
 from pathlib import Path
 
 import keras
@@ -31,7 +33,7 @@ from keras_genzoo import callbacks as gz_callbacks
 from keras_genzoo.callbacks.base import is_chief
 from keras_genzoo import data, distribute, metrics, models
 from keras_genzoo.metrics import classifiers
-from keras_genzoo.utils import atomic_write, image_grid, save_image
+from keras_genzoo.utils import atomic_write, image_grid, is_terminal, remove_stale_temporaries, save_image, save_model
 
 # The family registry is the one list of families (CLI choices, configs, docs, tests).
 MODELS = {name: family.cls for name, family in models.registry.FAMILIES.items()}
@@ -62,6 +64,12 @@ class RunConfig:
     eval_samples: int = 1000
     train_split: str = "train"
 
+    def __post_init__(self):
+        if self.model not in MODELS:
+            raise RunError(f"unknown model {self.model!r}; choose one of: {', '.join(MODELS)}.")
+        if self.dataset not in data.names():
+            raise RunError(f"unknown dataset {self.dataset!r}; choose one of: {', '.join(data.names())}.")
+
     def identity(self):
         """The fields that must match to resume a run (epochs may grow)."""
         d = dataclasses.asdict(self)
@@ -78,9 +86,6 @@ class RunConfig:
         if self.base_filters is not None and self.model != "gan":
             kwargs["base_filters"] = self.base_filters
         return kwargs
-
-    def image_range(self):
-        return (0, 1)  # every model takes images in [0, 1] and maps them to its own range
 
     def resolved_batch_size(self):
         family = models.registry.get(self.model)
@@ -102,6 +107,8 @@ def prepare_directory(out, config, command):
         probe.unlink()
     except OSError as e:
         raise RunError(f"--out {out} is not writable: {e.strerror or e}.") from e
+    for folder in (out, out / "samples"):
+        remove_stale_temporaries(folder)  # left by a process killed while writing a file
     path = out / "config.json"
     if path.exists():
         try:
@@ -127,8 +134,22 @@ def build_model(config):
     return models.registry.create(config.model, kwargs.pop("image_shape"), recipe=config.recipe, **kwargs)
 
 
+def fit_progress(verbose):
+    """`(verbose for fit, extra callbacks)`: Keras' progress bar on a terminal; when stdout is
+    a pipe or a file, or `verbose=2`, plain lines from `gz.callbacks.PlainProgress` instead
+    (one per epoch, and one every 30 s within long epochs); nothing for `verbose=0`."""
+    if not verbose:
+        return 0, []
+    if verbose == 1 and is_terminal():
+        return 1, []
+    return 0, [gz_callbacks.PlainProgress(interval=30.0)]
+
+
 def train(config, out, command="", verbose=1, extra_callbacks=()):
     """Trains (or resumes) a run into `out`; returns the run directory.
+
+    Training data are images in [0, 1] (`gz.data.load`'s default); progress goes to stdout
+    as described in `fit_progress` (`verbose=0`: none).
 
     An interrupted run resumes from its last completed epoch (Keras `BackupAndRestore`
     state in `out/backup`) when started again with the same configuration; a directory
@@ -143,9 +164,10 @@ def train(config, out, command="", verbose=1, extra_callbacks=()):
         keras.utils.set_random_seed(config.seed)
         strategy = distribute.get_strategy(config.strategy)
         info = data.info(config.dataset)
+        # Images in [0, 1], the range every model's fit takes (each maps them to its own range).
         train_ds = data.load(
             config.dataset, split=config.train_split, batch_size=config.resolved_batch_size(),
-            image_range=config.image_range(), seed=config.seed, drop_remainder=True,
+            seed=config.seed, drop_remainder=True,
         )
         if config.steps_per_epoch:
             train_ds = train_ds.repeat()
@@ -154,7 +176,7 @@ def train(config, out, command="", verbose=1, extra_callbacks=()):
         evaluator = evaluator_for(config.dataset)
         cbs = [gz_callbacks.SampleGrid(out / "samples", num_samples=64, seed=config.seed)]
         if evaluator and config.fid_every > 0:
-            real = data.load(config.dataset, split="test", batch_size=500, image_range=(0, 1), shuffle=False)
+            real = data.load(config.dataset, split="test", batch_size=500, shuffle=False)
             cbs.append(gz_callbacks.FIDCallback(real, every_n_epochs=config.fid_every, num_samples=config.eval_samples,
                                                 extractor=evaluator, seed=config.seed, fill_value=float("nan")))
         chief = is_chief(strategy)  # on a multi-worker job only the chief writes files
@@ -165,11 +187,13 @@ def train(config, out, command="", verbose=1, extra_callbacks=()):
             keras.callbacks.BackupAndRestore(str(out / "backup"), delete_checkpoint=True),
             *extra_callbacks,
         ]
+        fit_verbose, progress = fit_progress(verbose)
         start = time.perf_counter()
-        model.fit(train_ds, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch, verbose=verbose, callbacks=cbs)
+        model.fit(train_ds, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch, verbose=fit_verbose,
+                  callbacks=cbs + progress)
         seconds = time.perf_counter() - start
         if chief:
-            model.save(out / "model.keras")
+            save_model(model, out / "model.keras")  # atomic: a kill mid-save leaves no half-written file
             finish(model, config, out, info, seconds, verbose=verbose)
     finally:
         keras.config.set_dtype_policy(previous_policy)
@@ -203,7 +227,7 @@ def evaluate(model, dataset, names, num_samples, seed=0, verbose=False):
     evaluator = evaluator_for(dataset)
     if evaluator is None:
         return {"note": f"no shipped evaluator for {dataset!r}: metrics not measured", "metrics": {}}
-    real = data.load(dataset, split="test", batch_size=500, image_range=(0, 1), shuffle=False)
+    real = data.load(dataset, split="test", batch_size=500, shuffle=False)
     split = f"{dataset}:test"
     out = {}
     kw = dict(n=num_samples, seed=seed, verbose=verbose)
@@ -306,10 +330,22 @@ def load_source(source):
         path = path / "model.keras"
     if not path.exists():
         raise RunError(f"{source} is neither a .keras file nor a run directory with model.keras.")
+    expected = "expected a complete .keras file saved by model.save()"
+    if not zipfile.is_zipfile(path):
+        raise RunError(f"could not load a model from {path}: it is not a zip archive (truncated or corrupt); {expected}.")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()  # reads every member, checking its CRC
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as e:
+        raise RunError(f"could not load a model from {path}: the archive is corrupt ({type(e).__name__}: {e}); "
+                       f"{expected}.") from e
+    if damaged is not None:
+        raise RunError(f"could not load a model from {path}: {damaged} in the archive is corrupt (CRC mismatch); "
+                       f"{expected}.")
     try:
         return keras.models.load_model(path)
-    except Exception as e:  # a corrupt or foreign file
-        raise RunError(f"could not load a model from {path}: {e}") from e
+    except Exception as e:  # a foreign or incomplete archive
+        raise RunError(f"could not load a model from {path} ({type(e).__name__}: {e}); {expected}.") from e
 
 
 def sample_grid(model, n, seed, out):

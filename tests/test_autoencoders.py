@@ -109,7 +109,8 @@ def test_bad_input_errors():
     outside = np.full((4, 8, 8, 1), 2.0, np.float32)
     with pytest.raises(ValueError, match=r"must lie in \[0, 1\] for the Bernoulli likelihood"):
         vae.encode(outside)
-    minus_one_to_one = gz.data.from_array(_small_images(8) * 2 - 1, batch_size=4, input_range=(-1, 1))
+    minus_one_to_one = gz.data.from_array(_small_images(8) * 2 - 1, batch_size=4, input_range=(-1, 1),
+                                         image_range=(-1, 1))
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"Bernoulli likelihood needs data in \[0, 1\]"):
         vae.fit(minus_one_to_one, epochs=1, verbose=0)
     with pytest.raises(ValueError, match=r"x must have shape \(N, 8, 8, 1\), got \(4, 28, 28, 1\)"):

@@ -74,7 +74,7 @@ def test_interpolation_rows_have_fixed_anchors(tmp_path):
 
 def test_vae_interpolates_between_real_encodings():
     vae = gz.models.VAE(image_shape=(16, 16, 1), latent_dim=2, base_filters=8, seed=0)
-    x = next(iter(gz.data.load("digits", split="test", batch_size=8, image_range=(0, 1), shuffle=False))).numpy()
+    x = next(iter(gz.data.load("digits", split="test", batch_size=8, shuffle=False))).numpy()
     latents = interpolation_latents(vae, num_pairs=4, steps=3, method="lerp", real_images=(x[:4], x[4:]))
     assert np.allclose(latents[:, 0], vae.encode(x[:4])[0], atol=1e-6)
     grid, images = gz.callbacks.interpolation_grid(vae, latents=latents)
@@ -82,7 +82,7 @@ def test_vae_interpolates_between_real_encodings():
 
 
 def test_fid_in_history_and_model_checkpoint_monitors_it(tmp_path):
-    real = gz.data.load("digits", split="test", batch_size=120, image_range=(0, 1), shuffle=False)
+    real = gz.data.load("digits", split="test", batch_size=120, shuffle=False)
     fid = gz.callbacks.FIDCallback(real, num_samples=120, extractor="digits")
     ckpt = keras.callbacks.ModelCheckpoint(tmp_path / "best.keras", monitor="fid", mode="min", save_best_only=True)
     cover = gz.callbacks.ModeCoverage(classifier="digits", num_samples=100)
@@ -162,21 +162,64 @@ def test_bad_input_is_rejected_before_training(tmp_path):
 def test_grid_callbacks_work_with_a_vae(tmp_path):
     vae = gz.models.VAE(image_shape=(16, 16, 1), latent_dim=2, base_filters=8, seed=0)
     vae.compile()
-    x = next(iter(gz.data.load("digits", split="test", batch_size=8, image_range=(0, 1), shuffle=False))).numpy()
+    x = next(iter(gz.data.load("digits", split="test", batch_size=8, shuffle=False))).numpy()
     cbs = [
         gz.callbacks.SampleGrid(tmp_path / "s", num_samples=4),
         gz.callbacks.LatentInterpolation(tmp_path / "i", num_pairs=2, steps=3, real_images=(x[:2], x[2:4]), gif=False),
     ]
-    vae.fit(gz.data.load("digits", split="train[:64]", batch_size=32, image_range=(0, 1)), epochs=1, verbose=0,
+    vae.fit(gz.data.load("digits", split="train[:64]", batch_size=32), epochs=1, verbose=0,
             callbacks=cbs)
     assert (tmp_path / "s" / "epoch_001.png").exists() and (tmp_path / "i" / "interpolation_epoch_001.png").exists()
 
 
 def test_fid_every_n_epochs_with_fill_value_keeps_a_csv_column(tmp_path):
-    real = gz.data.load("digits", split="test", batch_size=120, image_range=(0, 1), shuffle=False)
+    real = gz.data.load("digits", split="test", batch_size=120, shuffle=False)
     fid = gz.callbacks.FIDCallback(real, every_n_epochs=2, num_samples=60, extractor="digits", fill_value=float("nan"))
     csv_logger = keras.callbacks.CSVLogger(str(tmp_path / "h.csv"))
     history = digits_dcgan().fit(digits_train(64), epochs=2, verbose=0, callbacks=[fid, csv_logger])
     assert np.isnan(history.history["fid"][0]) and history.history["fid"][1] > 0
     header = (tmp_path / "h.csv").read_text().splitlines()[0].split(",")
     assert "fid" in header and len(fid.protocols) == 1 and fid.protocols[0]["epoch"] == 2
+
+
+def test_plain_progress_prints_plain_lines_at_the_chosen_rate():
+    import io
+
+    def fit(interval):
+        model = gz.models.GAN(data_shape=(2,), latent_dim=2, hidden_units=(4,), seed=0)
+        model.compile()
+        stream = io.StringIO()
+        x = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
+        model.fit(gz.data.from_array(x, batch_size=16, shuffle=False), epochs=2, verbose=0,
+                  callbacks=[gz.callbacks.PlainProgress(interval=interval, stream=stream)])
+        return stream.getvalue()
+
+    every_step = fit(1e-9)
+    assert "\r" not in every_step and "\x1b" not in every_step and "\b" not in every_step
+    lines = every_step.splitlines()
+    assert len(lines) == 2 * (4 + 1)  # 4 step lines and 1 epoch line per epoch
+    assert lines[0].startswith("epoch 1/2 - step 1/4 - ") and "d_loss: " in lines[0]
+    assert lines[4].startswith("epoch 1/2 - 4 steps - ") and "g_loss: " in lines[4]
+    assert lines[9].startswith("epoch 2/2 - 4 steps - ")
+    epochs_only = fit(None).splitlines()
+    assert [line.split(" - ")[:2] for line in epochs_only] == [["epoch 1/2", "4 steps"], ["epoch 2/2", "4 steps"]]
+    with pytest.raises(ValueError, match="interval must be a positive number of seconds or None, got 0"):
+        gz.callbacks.PlainProgress(interval=0)
+
+
+def test_fid_callback_checks_real_data_before_training(tmp_path):
+    with pytest.raises(ValueError, match=r"real_data: images must lie in \[0, 1\], found \[-1, 1\]"):
+        gz.callbacks.FIDCallback(np.linspace(-1, 1, 16 * 16 * 4, dtype="float32").reshape(4, 16, 16, 1))
+    with pytest.raises(TypeError, match="real_data must be images in \\[0, 1\\].*got str"):
+        gz.callbacks.FIDCallback("digits")
+    tanh = gz.data.load("digits", split="test", batch_size=120, image_range=(-1, 1), shuffle=False)
+    fid = gz.callbacks.FIDCallback(tanh, num_samples=60, extractor="digits")
+    steps = []
+
+    class Count(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            steps.append(batch)
+
+    with pytest.raises(ValueError, match=r"real_data: images must lie in \[0, 1\], found \[-1, 1\]"):
+        digits_dcgan().fit(digits_train(64), epochs=1, verbose=0, callbacks=[fid, Count()])
+    assert steps == []  # refused before the first step, not after an epoch of training

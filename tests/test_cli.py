@@ -139,3 +139,104 @@ def test_failure_exits_1_without_traceback_unless_debug(run_dir, tmp_path):
     assert result.stderr.strip().splitlines()[-1].startswith("Error: FileExistsError")
     assert "Traceback" not in result.stderr
     assert "Traceback" in genzoo("--debug", "sample", run_dir, "-n", 4, "--out", blocker / "grid.png").stderr
+
+
+# --------------------------------------------------------------------------- output for machines (CliRunner: not a tty)
+from click.testing import CliRunner  # noqa: E402
+
+
+def invoke(*args):
+    result = CliRunner().invoke(cli.main, [str(a) for a in args])
+    return result
+
+
+def assert_plain(text):
+    assert "\x1b" not in text, "ANSI escape code in piped output"
+    assert "\r" not in text and "\b" not in text, "carriage return / backspace redraw in piped output"
+
+
+def test_piped_training_prints_plain_lines(tmp_path):
+    result = invoke("train", "dcgan", *TINY, "--out", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    assert_plain(result.output)
+    lines = result.stdout.splitlines()
+    # One line for the epoch (3 steps), then the summary; no per-step redraws.
+    assert any(line.startswith("epoch 1/1 - 3 steps - ") and "d_loss: " in line and "g_loss: " in line
+               for line in lines), lines
+    assert lines[-1].startswith("Run written to ")
+    assert len(lines) < 20
+
+
+def test_quiet_and_json_outputs(run_dir, tmp_path):
+    quiet = invoke("sample", run_dir, "-n", 4, "--quiet", "--out", tmp_path / "q.png")
+    assert quiet.exit_code == 0 and quiet.stdout == "" and (tmp_path / "q.png").exists()
+    as_json = invoke("sample", run_dir, "-n", 4, "--seed", 3, "--json", "--out", tmp_path / "j.png")
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.stdout) == {"path": str(tmp_path / "j.png"), "n": 4, "seed": 3, "model": "DCGAN"}
+    interp = invoke("interpolate", run_dir, "--pairs", 2, "--steps", 3, "--json", "--out", tmp_path / "i.png")
+    assert json.loads(interp.stdout)["path"] == str(tmp_path / "i.png")
+
+    listing = json.loads(invoke("datasets", "--json").stdout)
+    assert [d["name"] for d in listing["datasets"]] == data.names()
+    digits = next(d for d in listing["datasets"] if d["name"] == "digits")
+    assert digits["image_shape"] == [16, 16, 1] and digits["num_examples"] == {"train": 1437, "test": 360}
+    families = {m["model"]: m for m in json.loads(invoke("models", "--json").stdout)["models"]}
+    assert set(families) == set(runs.MODELS)
+    assert families["wgan"]["n_critic"] == 5 and families["wgan"]["clip_value"] == pytest.approx(0.01)
+    assert families["vae"]["n_critic"] is None
+
+    evaluated = invoke("eval", run_dir, "--dataset", "digits", "--metrics", "fid,coverage", "--num-samples", 40,
+                       "--json")
+    assert evaluated.exit_code == 0, evaluated.output
+    assert_plain(evaluated.stdout + evaluated.stderr)
+    result = json.loads(evaluated.stdout)  # stdout is exactly one JSON document ...
+    assert set(result["metrics"]) == {"fid", "coverage"} and result["metrics"]["fid"]["protocol"]["n_fake"] == 40
+    assert "images: 40/40 (100%)" in evaluated.stderr  # ... and the progress went to stderr, as plain lines
+    quiet_eval = invoke("eval", run_dir, "--dataset", "digits", "--metrics", "coverage", "--num-samples", 40, "-q")
+    assert "images:" not in quiet_eval.output and quiet_eval.stdout.splitlines()[0].startswith("metric")
+
+
+@pytest.mark.parametrize(
+    "args,bad,choices",
+    [
+        (["train", "diffusion", "--out", "x"], "'diffusion'", cli.MODEL_NAMES),
+        (["train", "dcgan", "--dataset", "imagenet", "--out", "x"], "'imagenet'", cli.DATASETS),
+        (["eval", ".", "--dataset", "svhn"], "'svhn'", cli.DATASETS),
+    ],
+)
+def test_unknown_names_exit_2_listing_the_choices(args, bad, choices):
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert bad in result.stderr and "is not one of" in result.stderr
+    for choice in choices:
+        assert repr(choice) in result.stderr
+
+
+def test_run_config_rejects_unknown_names_listing_the_choices():
+    with pytest.raises(runs.RunError, match=r"unknown model 'diffusion'; choose one of: autoencoder, vae, gan"):
+        runs.RunConfig(model="diffusion")
+    with pytest.raises(runs.RunError, match=r"unknown dataset 'svhn'; choose one of: celeb_a, cifar10, digits"):
+        runs.RunConfig(dataset="svhn")
+
+
+def test_demo_json_summary_on_the_fallback_dataset(tmp_path, monkeypatch):
+    """`genzoo demo --json` (here on the digits fallback, 1 epoch): stdout is one JSON summary."""
+    import dataclasses
+
+    real_info = data.info
+
+    def no_fashion_mnist(name, data_dir=None):
+        found = real_info(name, data_dir=data_dir)
+        return dataclasses.replace(found, source=None) if name == "fashion_mnist" else found
+
+    monkeypatch.setattr(data, "info", no_fashion_mnist)
+    result = invoke("demo", "--epochs", 1, "--json", "--out", tmp_path / "demo")
+    assert result.exit_code == 0, result.output
+    assert_plain(result.stdout + result.stderr)
+    summary = json.loads(result.stdout)
+    assert summary["dataset"] == "digits" and summary["epochs"] == 1
+    assert summary["run"] == str(tmp_path / "demo") and (tmp_path / "demo" / "model.keras").exists()
+    assert set(summary["metrics"]) == {"fid", "is", "coverage"}
+    stored = json.loads((tmp_path / "demo" / "metrics.json").read_text())["metrics"]
+    assert summary["metrics"]["fid"]["value"] == stored["fid"]["value"]
+    assert "epoch 1/1 - 22 steps - " in result.stderr  # progress went to stderr, as plain lines

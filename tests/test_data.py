@@ -30,9 +30,15 @@ def test_tfds_path_with_mock_data(name, shape, tmp_path):
     assert tuple(x.shape[1:]) == shape and x.dtype == tf.float32 and y.dtype == tf.int64
     allx = np.concatenate([b[0].numpy() for b in batches])
     ally = np.concatenate([b[1].numpy() for b in batches])
-    assert allx.min() >= -1.0 and allx.max() <= 1.0
-    assert allx.min() < 0.0  # the mock's random pixels reach the lower half of the range
+    assert allx.min() >= 0.0 and allx.max() <= 1.0  # [0, 1] by default
+    assert allx.min() < 0.5  # the mock's random pixels reach the lower half of the range
     assert ally.min() >= 0 and ally.max() <= 9
+    with tfds.testing.mock_data(num_examples=10):
+        tanh = gz.data.load(name, batch_size=10, shuffle=False, image_range=(-1, 1), source="tfds",
+                            data_dir=str(tmp_path))
+        unit = gz.data.load(name, batch_size=10, shuffle=False, source="tfds", data_dir=str(tmp_path))
+        x_tanh, x_unit = first(tanh).numpy(), first(unit).numpy()
+    assert np.allclose(x_tanh, 2.0 * x_unit - 1.0, atol=1e-6)  # the same pixels, asked for in [-1, 1]
 
 
 def test_tfds_celeb_a_is_cropped_and_resized(tmp_path):
@@ -59,7 +65,7 @@ def test_tfds_drop_remainder(tmp_path):
 def test_local_fashion_mnist_sizes_range_and_labels():
     assert "local IDX" in gz.data.info("fashion_mnist").source
     for split, n in (("train", 60000), ("test", 10000)):
-        ds = gz.data.load("fashion_mnist", split=split, batch_size=10000, with_labels=True, image_range=(0, 1))
+        ds = gz.data.load("fashion_mnist", split=split, batch_size=10000, with_labels=True)
         count, lo, hi, labels = 0, 1.0, 0.0, []
         for x, y in ds:
             count += int(x.shape[0])
@@ -124,7 +130,7 @@ def tiny_mnist_dir(tmp_path, monkeypatch):
 def test_genzoo_data_dir_idx_copy_is_found_and_read(tiny_mnist_dir, tmp_path):
     info = gz.data.info("mnist", data_dir=str(tmp_path / "tfds"))
     assert info.source == f"local IDX ({tiny_mnist_dir})"
-    ds = gz.data.load("mnist", split="test", batch_size=256, image_range=(0, 1), data_dir=str(tmp_path / "tfds"))
+    ds = gz.data.load("mnist", split="test", batch_size=256, data_dir=str(tmp_path / "tfds"))
     x = first(ds).numpy()
     assert x.shape == (256, 28, 28, 1)
     assert np.allclose(x[:, 0, 0, 0], np.arange(256) / 255.0)  # file order, exact scaling
@@ -175,7 +181,7 @@ def test_no_source_error_lists_what_was_tried(no_local_data):
 
 # --------------------------------------------------------------------------- digits
 def test_digits_work_offline_without_debian_package(no_local_data):
-    ds = gz.data.load("digits", batch_size=2000, with_labels=True, image_range=(0, 1), shuffle=False)
+    ds = gz.data.load("digits", batch_size=2000, with_labels=True, shuffle=False)
     x, y = first(ds)
     assert x.shape == (1437, 16, 16, 1) and y.shape == (1437,)
     assert float(tf.reduce_min(x)) == 0.0 and float(tf.reduce_max(x)) == 1.0
@@ -188,14 +194,18 @@ def test_digits_work_offline_without_debian_package(no_local_data):
 
 # --------------------------------------------------------------------------- from_array / from_directory
 def test_from_array_scales_uint8_and_floats():
-    x = np.array([[[[0]], [[255]]]], np.uint8).reshape(1, 2, 1, 1)
-    assert first(gz.data.from_array(x, batch_size=1)).numpy().ravel().tolist() == [-1.0, 1.0]
-    xf = np.array([0.0, 0.5, 1.0], np.float32).reshape(1, 3, 1, 1)
-    out = first(gz.data.from_array(xf, batch_size=1, image_range=(0, 1))).numpy().ravel()
-    assert np.allclose(out, [0.0, 0.5, 1.0], atol=1e-6)
+    x = np.array([[[[0]], [[51]], [[255]]]], np.uint8).reshape(1, 3, 1, 1)
+    assert first(gz.data.from_array(x, batch_size=1)).numpy().ravel().tolist() == [0.0, np.float32(0.2), 1.0]
+    tanh = first(gz.data.from_array(x, batch_size=1, image_range=(-1, 1))).numpy().ravel()
+    assert np.allclose(tanh, [-1.0, -0.6, 1.0], atol=1e-6) and tanh[0] == -1.0 and tanh[2] == 1.0
+    xf = np.array([0.0, 0.3, 1.0], np.float32).reshape(1, 3, 1, 1)
+    out = first(gz.data.from_array(xf, batch_size=1)).numpy()
+    assert np.array_equal(out, xf)  # floats in [0, 1] pass through exactly
+    out = first(gz.data.from_array(xf, batch_size=1, image_range=(-1, 1))).numpy().ravel()
+    assert np.allclose(out, [-1.0, -0.4, 1.0], atol=1e-6)
     xr = np.array([-3.0, 0.0, 3.0], np.float32).reshape(1, 3, 1, 1)
     out = first(gz.data.from_array(xr, batch_size=1, input_range=(-3, 3))).numpy().ravel()
-    assert np.allclose(out, [-1.0, 0.0, 1.0], atol=1e-6)
+    assert np.allclose(out, [0.0, 0.5, 1.0], atol=1e-6)
 
 
 def test_from_array_vectors_and_labels():
@@ -223,6 +233,8 @@ def test_from_directory(tmp_path):
             Image.fromarray(np.full((10, 12, 3), value, np.uint8)).save(tmp_path / cls / f"{i}.png")
     x, y = first(gz.data.from_directory(tmp_path, image_size=(8, 8), batch_size=6, with_labels=True, shuffle=False))
     assert x.shape == (6, 8, 8, 3) and y.numpy().tolist() == [0, 0, 0, 1, 1, 1]
+    assert np.allclose(x.numpy()[:3], 0.0) and np.allclose(x.numpy()[3:], 1.0)
+    x = first(gz.data.from_directory(tmp_path, image_size=(8, 8), batch_size=6, shuffle=False, image_range=(-1, 1)))
     assert np.allclose(x.numpy()[:3], -1.0) and np.allclose(x.numpy()[3:], 1.0)
     with pytest.raises(FileNotFoundError, match="Image directory not found"):
         gz.data.from_directory(tmp_path / "nope", image_size=(8, 8))
@@ -257,7 +269,7 @@ def test_load_bad_input(kwargs, exc, match):
         (np.zeros((4, 28, 28), np.uint8), None, {}, r"images \(N, H, W, C\) or vectors \(N, d\).*x\[\.\.\., None\]"),
         (np.zeros((4,), np.float32), None, {}, "got an array of shape"),
         (np.zeros((4, 8, 8, 1), np.int32), None, {}, "uint8 .* or floating point, got dtype int32"),
-        (np.full((4, 8, 8, 1), np.nan, np.float32), None, {}, "NaN or Inf"),
+        (np.full((4, 8, 8, 1), np.nan, np.float32), None, {}, "256 NaN or Inf values; expected finite"),
         (np.full((4, 8, 8, 1), 2.0, np.float32), None, {}, r"must lie in \[0, 1\], found values in \[2, 2\]"),
         (np.zeros((0, 8, 8, 1), np.uint8), None, {}, "x is empty"),
         (np.zeros((4, 8, 8, 1), np.uint8), np.array([0, 1, 2, 10]), {"num_classes": 10}, r"labels must lie in 0..9"),

@@ -83,7 +83,7 @@ def test_mode_coverage_of_collapsed_predictions():
 def test_shipped_fashion_mnist_evaluator_accuracy_and_coverage():
     card = classifiers.card("fashion_mnist")
     assert card["test_accuracy"] >= 0.91 and card["bytes"] < 2 * 1024**2
-    test = gz.data.load("fashion_mnist", split="test", batch_size=1000, with_labels=True, image_range=(0, 1))
+    test = gz.data.load("fashion_mnist", split="test", batch_size=1000, with_labels=True)
     ex = gz.metrics.get_extractor("fashion_mnist")
     correct = total = 0
     preds = []
@@ -106,7 +106,7 @@ def test_shipped_fashion_mnist_evaluator_accuracy_and_coverage():
 
 def test_shipped_digits_evaluator():
     assert classifiers.card("digits")["test_accuracy"] >= 0.95
-    x, y = next(iter(gz.data.load("digits", split="test", batch_size=400, with_labels=True, image_range=(0, 1))))
+    x, y = next(iter(gz.data.load("digits", split="test", batch_size=400, with_labels=True)))
     result = gz.metrics.inception_score(x.numpy(), classifier="digits", splits=2)
     assert 8.0 < result.value <= 10.0
     assert result.protocol["extractor"] == "digits" and result.protocol["n_fake"] == 360
@@ -126,7 +126,7 @@ def test_tampered_evaluator_weights_are_refused(tmp_path, monkeypatch):
 
 # --------------------------------------------------------------------------- FD end to end, protocol
 def _digits(split="test"):
-    return gz.data.load("digits", split=split, batch_size=2000, image_range=(0, 1), shuffle=False)
+    return gz.data.load("digits", split=split, batch_size=2000, shuffle=False)
 
 
 def test_frechet_distance_records_its_protocol():
@@ -165,8 +165,8 @@ def test_model_sources_and_bad_inputs():
     assert sum(result.details["counts"]) == 120
     with pytest.raises(ValueError, match="pass n="):
         gz.metrics.inception_score(Fake(), classifier="digits", n=None)
-    with pytest.raises(ValueError, match=r"must lie in \[0, 1\].*image_range=\(0, 1\)"):
-        gz.metrics.inception_score(gz.data.load("digits", batch_size=64), classifier="digits")
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\], found \[-1, 1\].*\(x \+ 1\) / 2"):
+        gz.metrics.inception_score(gz.data.load("digits", batch_size=64, image_range=(-1, 1)), classifier="digits")
     with pytest.raises(ValueError, match=r"takes images of shape \(16, 16, 1\), got \(28, 28, 1\)"):
         gz.metrics.inception_score(np.zeros((4, 28, 28, 1), np.float32), classifier="digits", splits=1)
     with pytest.raises(ValueError, match="Unknown extractor 'vgg'"):

@@ -57,3 +57,108 @@ def test_written_files_get_the_usual_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert (path.stat().st_mode & 0o777) == (0o666 & ~mask)
+
+
+def test_plain_progbar_rate_and_format():
+    import io
+
+    from keras_genzoo.utils import PlainProgbar, progress_bar
+
+    stream = io.StringIO()
+    bar = PlainProgbar(100, unit_name="image", interval=1e9, stream=stream)
+    for done in (10, 50, 90):
+        bar.update(done)
+    assert stream.getvalue() == ""  # nothing before the interval has passed ...
+    bar.update(100)
+    bar.update(100)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("images: 100/100 (100%) - ")  # ... and one line at the end
+    chatty = io.StringIO()
+    bar = PlainProgbar(None, interval=0, stream=chatty)
+    bar.update(3, values=[("loss", 0.5)])
+    assert chatty.getvalue().startswith("steps: 3 - ") and chatty.getvalue().endswith(" - loss: 0.5\n")
+    # Off a terminal (pytest captures stdout into a pipe/file) the factory gives plain lines.
+    import sys
+
+    assert isinstance(progress_bar(10), PlainProgbar) or sys.stdout.isatty()
+
+
+def _tiny_model():
+    import keras_genzoo as gz
+
+    model = gz.models.GAN(data_shape=(2,), latent_dim=2, hidden_units=(4,), seed=0)
+    model.compile()
+    return model
+
+
+def test_save_model_is_atomic(tmp_path):
+    import keras
+
+    from keras_genzoo.utils import save_model
+
+    model = _tiny_model()
+    path = save_model(model, tmp_path / "m.keras")
+    before = path.read_bytes()
+    assert np.allclose(keras.models.load_model(path).generate(3, seed=1), model.generate(3, seed=1))
+
+    class Interrupted(Exception):
+        pass
+
+    def half_then_fail(target, **kwargs):
+        with open(target, "wb") as f:
+            f.write(before[: len(before) // 2])
+        raise Interrupted
+
+    model.save = half_then_fail
+    with pytest.raises(Interrupted):
+        save_model(model, path)
+    assert path.read_bytes() == before  # the previous file is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras"]  # and the temporary is gone
+    with pytest.raises(ValueError, match=r"expected a name ending in \.keras"):
+        save_model(model, tmp_path / "m.h5")
+
+
+def test_sigkill_during_save_leaves_no_half_written_file(tmp_path):
+    """A process killed with SIGKILL in the middle of writing model.keras leaves no
+    model.keras at all; the hidden temporary it leaves is cleared by the next run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from keras_genzoo.utils import remove_stale_temporaries
+
+    import keras_genzoo.utils.files as files
+
+    # The child loads only keras_genzoo/utils/files.py (no TensorFlow: starts in well under a
+    # second); its "model" writes the first bytes of a zip, then stalls as a slow disk would.
+    child = r"""
+import importlib.util, sys, time
+spec = importlib.util.spec_from_file_location("files", sys.argv[1])
+files = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(files)
+class SlowModel:
+    def save(self, target, **kwargs):
+        with open(target, "wb") as f:
+            f.write(b"PK\x03\x04 half a zip")
+            f.flush()
+            print("writing", flush=True)
+            time.sleep(600)
+files.save_model(SlowModel(), sys.argv[2])
+"""
+    target = tmp_path / "model.keras"
+    proc = subprocess.Popen([sys.executable, "-c", child, files.__file__, str(target)], stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout.readline().strip() == "writing"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    assert not target.exists()
+    leftovers = list(tmp_path.iterdir())
+    assert len(leftovers) == 1 and leftovers[0].name.startswith(".model.keras.") and leftovers[0].stat().st_size > 0
+    assert remove_stale_temporaries(tmp_path) == leftovers and list(tmp_path.iterdir()) == []

@@ -1,5 +1,5 @@
 """Callbacks to watch generative models train: sample grids, latent interpolations, FID and
-mode coverage in the epoch logs, and a training-health guard."""
+mode coverage in the epoch logs, a training-health guard, and plain progress lines for logs."""
 
 from keras_genzoo.callbacks.evaluation import FIDCallback, ModeCoverage
 from keras_genzoo.callbacks.grids import (
@@ -11,11 +11,13 @@ from keras_genzoo.callbacks.grids import (
     slerp,
 )
 from keras_genzoo.callbacks.health import TrainingHealth
+from keras_genzoo.callbacks.progress import PlainProgress
 
 __all__ = [
     "FIDCallback",
     "LatentInterpolation",
     "ModeCoverage",
+    "PlainProgress",
     "SampleGrid",
     "TrainingHealth",
     "interpolation_grid",

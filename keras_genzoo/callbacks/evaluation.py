@@ -8,9 +8,10 @@ Keras calls callbacks in order, so the later ones read the value written by the 
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 
 from keras_genzoo.callbacks.base import GenerativeCallback
-from keras_genzoo.metrics.extractors import get_extractor, iterate_images
+from keras_genzoo.metrics.extractors import check_images, get_extractor, iterate_images
 from keras_genzoo.metrics.fid import feature_statistics
 from keras_genzoo.metrics.frechet import frechet_distance_from_stats
 from keras_genzoo.metrics.protocol import statistics_hash
@@ -26,13 +27,13 @@ def _check_count(value, name):
 class FIDCallback(GenerativeCallback):
     """Writes `fid` (the Fréchet distance in the extractor's feature space) into the logs.
 
-    The reference statistics of `real_data` are computed once, at the first due epoch, and
-    cached. Each record of `protocols` (one per measured epoch) says how the value was
+    The reference statistics of `real_data` are computed once, when training begins (so
+    that bad real data fail before the first epoch, not after it), and cached. Each record of `protocols` (one per measured epoch) says how the value was
     measured.
 
     Args:
         real_data: real images in [0, 1] (array or `tf.data` dataset, e.g.
-            `gz.data.load(name, split="test", image_range=(0, 1))`).
+            `gz.data.load(name, split="test")`).
         every_n_epochs: measure every n-th epoch.
         num_samples: generated samples per measurement (and at most this many real images).
         extractor: `"fashion_mnist"`, `"digits"`, `"inception_v3"` or a `keras.Model`.
@@ -48,6 +49,13 @@ class FIDCallback(GenerativeCallback):
         self.fill_value = fill_value
         self.real_data = real_data
         self.num_samples = _check_count(num_samples, "num_samples")
+        if isinstance(real_data, (np.ndarray, list)):
+            real_data = check_images(real_data, "real_data")  # arrays are checked whole, at once
+        elif not isinstance(real_data, tf.data.Dataset):
+            raise TypeError(
+                f"real_data must be images in [0, 1]: an array (N, H, W, C) or a tf.data.Dataset, "
+                f"got {type(real_data).__name__}."
+            )
         self.extractor_spec = extractor
         self.batch_size, self.seed, self.log_name = batch_size, seed, log_name
         self._extractor = None
@@ -60,6 +68,10 @@ class FIDCallback(GenerativeCallback):
         if self._reference is None:
             stats = feature_statistics(self.real_data, self._extractor, self.num_samples, self.batch_size, 0, "real_data", False)
             self._reference = (stats.mean(), stats.covariance(), stats.count)
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self._ensure_reference()
 
     def on_due_epoch(self, epoch, logs):
         self._ensure_reference()

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from keras_genzoo.callbacks.base import GenerativeCallback, writable_directory
+from keras_genzoo.metrics.extractors import check_images
 from keras_genzoo.utils import image_grid, save_image
 
 METHODS = ("slerp", "lerp")
@@ -53,7 +54,7 @@ def interpolation_latents(model, num_pairs=8, steps=10, method="slerp", seed=0, 
     if real_images is not None:
         if not callable(getattr(model, "encode", None)):
             raise TypeError(f"real_images needs a model with encode(); {type(model).__name__} has none.")
-        x_a, x_b = real_images
+        x_a, x_b = (check_images(x, f"real_images[{i}]") for i, x in enumerate(real_images))
         codes = [model.encode(x[:num_pairs]) for x in (x_a, x_b)]
         z_a, z_b = [c[0] if isinstance(c, tuple) else c for c in codes]
     else:

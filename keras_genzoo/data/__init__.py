@@ -2,7 +2,7 @@
 
 ```python
 import keras_genzoo as gz
-ds = gz.data.load("fashion_mnist", split="train", batch_size=128)       # images in [-1, 1]
+ds = gz.data.load("fashion_mnist", split="train", batch_size=128)       # images in [0, 1]
 ds_xy = gz.data.load("fashion_mnist", batch_size=128, with_labels=True)  # (images, labels)
 gz.data.info("fashion_mnist").source                                    # where it comes from
 ```

@@ -163,7 +163,7 @@ def load(
     data_dir=None,
     download: bool = True,
 ) -> tf.data.Dataset:
-    """Loads a named dataset as a batched, prefetched `tf.data.Dataset`.
+    """Loads a named dataset as a batched, prefetched `tf.data.Dataset` of images in [0, 1].
 
     Args:
         name: one of `names()`: `"fashion_mnist"`, `"mnist"`, `"cifar10"`, `"celeb_a"`, `"digits"`.
@@ -174,7 +174,8 @@ def load(
         shuffle: shuffle the examples (reshuffled every epoch); defaults to `True` for training
             splits and `False` otherwise.
         seed: makes the shuffled order reproducible.
-        image_range: `(-1, 1)` (the tanh range GANs use) or `(0, 1)` (for Bernoulli VAEs).
+        image_range: `(0, 1)` (the default: what every model's `fit`, the metrics and the
+            callbacks take) or `(-1, 1)` (the tanh range, for your own code that wants it).
         drop_remainder: drop the last, smaller batch.
         image_size: optional `(height, width)` to resize to (bilinear, antialiased).
         source: `"auto"` (see `keras_genzoo.data.sources`), `"tfds"`, `"local"` or `"sklearn"`.
@@ -220,7 +221,7 @@ def load(
     else:
         x, y = sources.load_local_arrays(spec, resolved, split)
         if x.shape[0] == 0:
-            raise ValueError(f"Split {split!r} of {name!r} is empty.")
+            raise ValueError(f"Split {split!r} of {name!r} is empty: expected at least one example.")
         if y is None:
             y = np.full((x.shape[0],), -1, np.int64)
         pairs = tf.data.Dataset.from_tensor_slices((x, y))
@@ -275,7 +276,7 @@ def from_array(
         batch_size: examples per batch, a positive integer.
         shuffle: shuffle the examples (reshuffled every epoch).
         seed: makes the shuffled order reproducible.
-        image_range: `(-1, 1)` or `(0, 1)`, the range images are scaled to.
+        image_range: `(0, 1)` (the default) or `(-1, 1)`, the range images are scaled to.
         input_range: the `(low, high)` range floating images are in, if not [0, 1].
         drop_remainder: drop the last, smaller batch.
         num_classes: checks labels against it; inferred as `max(y) + 1` when `None`.
@@ -295,7 +296,8 @@ def from_array(
     if not (x.dtype == np.uint8 or np.issubdtype(x.dtype, np.floating)):
         raise ValueError(f"x must be uint8 (images in [0, 255]) or floating point, got dtype {x.dtype}.")
     if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
-        raise ValueError("x contains NaN or Inf values.")
+        bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
+        raise ValueError(f"x contains {bad} NaN or Inf values; expected finite numbers.")
     labels = None if y is None else _check_labels(y, x.shape[0], num_classes)
 
     if x.ndim == 2:  # vectors: data units, no scaling
@@ -316,8 +318,9 @@ def from_array(
                 f"floating images must lie in [{low:g}, {high:g}], found values in [{x.min():g}, {x.max():g}]; "
                 "pass input_range=(low, high) for another range, or uint8 images in [0, 255]."
             )
-        values = ((x.astype(np.float32) - low) / (high - low) * 255.0).astype(np.float32)
-        transform = "float"
+        # Straight to [0, 1] (exact for float images already in [0, 1]), then to image_range.
+        values = ((x.astype(np.float64) - low) / (high - low)).astype(np.float32)
+        transform = "unit"
 
     ds = tf.data.Dataset.from_tensor_slices((values, labels if labels is not None else np.full(len(x), -1, np.int64)))
     if shuffle:
@@ -325,7 +328,10 @@ def from_array(
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
 
     def finish(v, lab):
-        v = v if transform is None else _scale(v, image_range)
+        if transform == "uint8":
+            v = _scale(v, image_range)
+        elif transform == "unit" and image_range == (-1.0, 1.0):
+            v = v * 2.0 - 1.0
         return (v, lab) if labels is not None else v
 
     return ds.map(finish, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(tf.data.AUTOTUNE)
@@ -344,7 +350,7 @@ def from_directory(
 ) -> tf.data.Dataset:
     """Images from a folder (one sub-folder per class when `with_labels`), via
     `keras.utils.image_dataset_from_directory`, resized (bilinear, centre-cropped to the
-    aspect ratio) to `image_size` and scaled to `image_range`.
+    aspect ratio) to `image_size` and scaled to `image_range` ([0, 1] by default).
 
     Raises:
         FileNotFoundError: `path` is not a directory.
@@ -354,7 +360,9 @@ def from_directory(
 
     path = Path(path)
     if not path.is_dir():
-        raise FileNotFoundError(f"Image directory not found: {path}")
+        raise FileNotFoundError(
+            f"Image directory not found: {path}; expected a folder of images (one sub-folder per class for labels)."
+        )
     image_size = check_image_size(image_size)
     if image_size is None:
         raise ValueError("from_directory needs image_size=(height, width): images are resized to one size.")

@@ -16,6 +16,7 @@ lists what was tried and how to provide it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gzip
 import logging
 import re
@@ -147,20 +148,30 @@ DIGITS_TRAIN_SIZE = 1437  # the first 80% of scikit-learn's 1797 digits, in its 
 
 
 def load_digits_split(split: str, image_shape: tuple):
-    """scikit-learn's 8x8 digits (values 0..16) as uint8 images resized (bilinear, antialiased)."""
+    """scikit-learn's 8x8 digits (values 0..16) as uint8 images resized (bilinear, antialiased).
+
+    The arrays are computed once per `(split, image_shape)` and returned read-only."""
+    if split not in ("train", "test"):
+        raise ValueError(f"'digits' has the splits 'train' and 'test', not {split!r}.")
+    return _digits_split(split, tuple(image_shape))
+
+
+@functools.lru_cache(maxsize=4)
+def _digits_split(split, image_shape):
     from sklearn.datasets import load_digits
 
     import tensorflow as tf
 
-    if split not in ("train", "test"):
-        raise ValueError(f"'digits' has the splits 'train' and 'test', not {split!r}.")
     bunch = load_digits()
     x = bunch.images.astype(np.float32)[..., None] / 16.0
     y = bunch.target.astype(np.int64)
     sl = slice(0, DIGITS_TRAIN_SIZE) if split == "train" else slice(DIGITS_TRAIN_SIZE, None)
     x = tf.image.resize(x[sl], image_shape[:2], method="bilinear", antialias=True).numpy()
     x = np.clip(np.round(x * 255.0), 0, 255).astype(np.uint8)
-    return x, y[sl]
+    y = y[sl].copy()
+    x.setflags(write=False)
+    y.setflags(write=False)
+    return x, y
 
 
 # --------------------------------------------------------------------------- split strings

@@ -23,6 +23,7 @@ import keras
 import numpy as np
 
 from keras_genzoo.metrics import classifiers
+from keras_genzoo.utils.progress import progress_bar
 
 INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
 
@@ -141,18 +142,20 @@ def get_extractor(spec="fashion_mnist", weights="imagenet"):
 
 
 # --------------------------------------------------------------------------- image sources
-def _check_images(x, where):
+def check_images(x, where):
+    """`x` as float32 after checking it is `(N, H, W, C)` floats in [0, 1] with no NaN/Inf."""
     x = np.asarray(x)
-    if x.ndim != 4:
-        raise ValueError(f"{where}: images must be (N, H, W, C), got shape {x.shape}.")
+    if x.ndim != 4 or x.shape[0] == 0:
+        raise ValueError(f"{where}: images must be (N, H, W, C) with N >= 1, got shape {x.shape}.")
     if not np.issubdtype(x.dtype, np.floating):
         raise ValueError(f"{where}: images must be floats in [0, 1], got dtype {x.dtype}.")
     if not np.all(np.isfinite(x)):
-        raise ValueError(f"{where}: images contain NaN or Inf.")
+        raise ValueError(f"{where}: images contain NaN or Inf; expected finite values in [0, 1].")
     if x.size and (x.min() < 0.0 or x.max() > 1.0):
         raise ValueError(
             f"{where}: images must lie in [0, 1], found [{x.min():g}, {x.max():g}]; "
-            "load datasets with image_range=(0, 1)."
+            "gz.data.load gives [0, 1] by default (drop image_range=(-1, 1)), and images x in [-1, 1] "
+            "map to [0, 1] as (x + 1) / 2."
         )
     return x.astype(np.float32)
 
@@ -172,12 +175,12 @@ def iterate_images(source, n=None, batch_size=250, seed=0, name="images"):
             raise ValueError(f"{name}: pass n= (how many samples to generate) when the source is a model.")
         for i, start in enumerate(range(0, n, batch_size)):
             count = min(batch_size, n - start)
-            yield _check_images(source.generate(count, seed=seed + i, batch_size=count), f"{name} (generated)")
+            yield check_images(source.generate(count, seed=seed + i, batch_size=count), f"{name} (generated)")
         return
     if isinstance(source, tf.data.Dataset):
         for batch in source:
             x = batch[0] if isinstance(batch, (tuple, list)) else batch
-            x = _check_images(x.numpy(), name)
+            x = check_images(x.numpy(), name)
             if n is not None:
                 x = x[: n - yielded]
             if len(x):
@@ -186,24 +189,24 @@ def iterate_images(source, n=None, batch_size=250, seed=0, name="images"):
             if n is not None and yielded >= n:
                 break
         if yielded == 0:
-            raise ValueError(f"{name}: the dataset is empty.")
+            raise ValueError(f"{name}: the dataset is empty; expected at least one batch of images.")
         return
     x = np.asarray(source)
     if x.ndim != 4 or len(x) == 0:
         raise ValueError(f"{name}: expected images (N, H, W, C) with N >= 1, a tf.data.Dataset, or a model; got shape {x.shape}.")
     x = x if n is None else x[:n]
     for start in range(0, len(x), batch_size):
-        yield _check_images(x[start : start + batch_size], name)
+        yield check_images(x[start : start + batch_size], name)
 
 
 def collect(source, extractor, n=None, batch_size=250, seed=0, name="images", want="features", verbose="auto"):
     """Runs `extractor` over a source in batches; returns stacked features or probabilities.
 
-    Shows a progress bar (`keras.utils.Progbar`) when `verbose` is true, or with `"auto"`
+    Shows progress (Keras' bar on a terminal, plain lines otherwise) when `verbose` is true, or with `"auto"`
     when more than 2,000 images are processed.
     """
     show = (n is not None and n > 2000) if verbose == "auto" else bool(verbose)
-    bar = keras.utils.Progbar(n, unit_name="image") if show else None
+    bar = progress_bar(n, unit_name="image") if show else None
     out, done = [], 0
     for batch in iterate_images(source, n=n, batch_size=batch_size, seed=seed, name=name):
         features, probabilities = extractor(batch)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import keras
-
 from keras_genzoo.metrics.extractors import get_extractor, iterate_images
 from keras_genzoo.metrics.frechet import FeatureStatistics, frechet_distance_from_stats
 from keras_genzoo.metrics.protocol import MetricResult, load_reference, save_reference, statistics_hash
+from keras_genzoo.utils.progress import progress_bar
 
 
 def feature_statistics(source, extractor, n, batch_size, seed, name, verbose):
     """Streams a source through the extractor; features are folded into the sums, not kept."""
     stats = FeatureStatistics()
     show = (n is not None and n > 2000) if verbose == "auto" else bool(verbose)
-    bar = keras.utils.Progbar(n, unit_name="image") if show else None
+    bar = progress_bar(n, unit_name="image") if show else None
     for batch in iterate_images(source, n=n, batch_size=batch_size, seed=seed, name=name):
         stats.update(extractor(batch)[0])
         if bar is not None:

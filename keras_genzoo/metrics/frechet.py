@@ -45,7 +45,7 @@ def frechet_distance_from_stats(mu_r, c_r, mu_g, c_g):
         )
     for name, a in (("mu_r", mu_r), ("C_r", c_r), ("mu_g", mu_g), ("C_g", c_g)):
         if not np.all(np.isfinite(a)):
-            raise ValueError(f"{name} contains NaN or Inf.")
+            raise ValueError(f"{name} contains NaN or Inf; expected finite statistics.")
     diff = mu_r - mu_g
     value = float(diff @ diff + np.trace(c_r) + np.trace(c_g) - 2.0 * trace_sqrt_product(c_r, c_g))
     return max(value, 0.0)
@@ -69,7 +69,7 @@ class FeatureStatistics:
         if f.ndim != 2:
             raise ValueError(f"features must be (n, d), got shape {f.shape}.")
         if not np.all(np.isfinite(f)):
-            raise ValueError("features contain NaN or Inf.")
+            raise ValueError("features contain NaN or Inf; expected finite numbers.")
         if self.dim is None:
             self.dim = f.shape[1]
         if f.shape[1] != self.dim:
@@ -95,7 +95,7 @@ class FeatureStatistics:
 
     def _require(self, n):
         if self.count < n:
-            raise ValueError(f"need at least {n} feature vectors, have {self.count}.")
+            raise ValueError(f"need at least {n} feature vectors (n, d), have {self.count}.")
 
     def state(self):
         return {"count": self.count, "sum": self._sum, "outer": self._outer}
@@ -136,4 +136,7 @@ class FrechetDistance:
 
 def frechet_distance_from_features(f_real, f_fake):
     """Fréchet distance between two `(n, d)` feature arrays (float64 arithmetic)."""
+    shapes = (np.shape(f_real), np.shape(f_fake))
+    if any(len(s) != 2 for s in shapes) or shapes[0][1] != shapes[1][1]:
+        raise ValueError(f"features must be (n, d) arrays with the same d, got {shapes[0]} and {shapes[1]}.")
     return FrechetDistance().update_real(f_real).update_fake(f_fake).result()

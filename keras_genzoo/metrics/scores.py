@@ -13,9 +13,25 @@ def _check_probabilities(p):
     p = np.asarray(p, np.float64)
     if p.ndim != 2 or p.shape[0] == 0:
         raise ValueError(f"probabilities must be (n, classes) with n >= 1, got shape {p.shape}.")
-    if np.any(p < 0) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
-        raise ValueError("probabilities must be non-negative rows that sum to 1 (a classifier's softmax output).")
+    if not np.all(np.isfinite(p)):
+        raise ValueError("probabilities contain NaN or Inf; expected non-negative rows that sum to 1.")
+    sums = p.sum(axis=1)
+    if np.any(p < 0) or not np.allclose(sums, 1.0, atol=1e-3):
+        raise ValueError(
+            "probabilities must be non-negative rows that sum to 1 (a classifier's softmax output); found "
+            f"values in [{p.min():g}, {p.max():g}] and row sums in [{sums.min():g}, {sums.max():g}]."
+        )
     return p
+
+
+def _check_feature_pair(f_real, f_fake):
+    f_real, f_fake = np.asarray(f_real, np.float64), np.asarray(f_fake, np.float64)
+    if f_real.ndim != 2 or f_fake.ndim != 2 or f_real.shape[1] != f_fake.shape[1]:
+        raise ValueError(f"features must be (n, d) with the same d, got {f_real.shape} and {f_fake.shape}.")
+    for name, f in (("real", f_real), ("fake", f_fake)):
+        if not np.all(np.isfinite(f)):
+            raise ValueError(f"{name} features contain NaN or Inf; expected finite numbers.")
+    return f_real, f_fake
 
 
 # --------------------------------------------------------------------------- Inception Score
@@ -56,9 +72,7 @@ def _polynomial_kernel(x, y):
 def kid_from_features(f_real, f_fake, subsets=100, subset_size=1000, seed=0):
     """Kernel Inception Distance: the unbiased MMD^2 with kernel `(x.y / d + 1)^3`, averaged
     over `subsets` random subsets of `subset_size` from each side; returns `(mean, std)`."""
-    f_real, f_fake = np.asarray(f_real, np.float64), np.asarray(f_fake, np.float64)
-    if f_real.ndim != 2 or f_fake.ndim != 2 or f_real.shape[1] != f_fake.shape[1]:
-        raise ValueError(f"features must be (n, d) with the same d, got {f_real.shape} and {f_fake.shape}.")
+    f_real, f_fake = _check_feature_pair(f_real, f_fake)
     m = min(subset_size, len(f_real), len(f_fake))
     if m < 2:
         raise ValueError("KID needs at least 2 samples on each side.")
@@ -113,7 +127,7 @@ def precision_recall_from_features(f_real, f_fake, k=3):
     """k-NN precision and recall (Kynkäänniemi et al., 2019): precision is the share of
     generated samples inside the real manifold (union of balls reaching each real sample's
     k-th nearest real neighbour); recall is the share of real samples inside the generated one."""
-    f_real, f_fake = np.asarray(f_real, np.float64), np.asarray(f_fake, np.float64)
+    f_real, f_fake = _check_feature_pair(f_real, f_fake)
     if min(len(f_real), len(f_fake)) <= k:
         raise ValueError(f"precision/recall with k={k} needs more than {k} samples on each side.")
     precision = float(np.mean(_inside_manifold(f_fake, f_real, _kth_neighbour_radii(f_real, k))))
@@ -145,7 +159,7 @@ def mode_coverage_from_probabilities(p, threshold=None, data_distribution=None):
     share = counts / counts.sum()
     q = np.full(k, 1.0 / k) if data_distribution is None else np.asarray(data_distribution, np.float64)
     if q.shape != (k,) or np.any(q <= 0) or not np.isclose(q.sum(), 1.0):
-        raise ValueError(f"data_distribution must be {k} positive shares summing to 1.")
+        raise ValueError(f"data_distribution must be {k} positive shares summing to 1, got {np.asarray(q).tolist()}.")
     with np.errstate(divide="ignore", invalid="ignore"):
         kl = float(np.sum(np.where(share > 0, share * np.log(share / q), 0.0)))
     return {

@@ -1,36 +1,12 @@
-"""Image grids a person can read, and file writes that never leave half a file behind."""
+"""Image grids a person can read, saved atomically."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-
-@contextlib.contextmanager
-def atomic_write(path, mode="wb"):
-    """Opens a temporary file next to `path` and renames it over `path` only once writing succeeded."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode) as f:
-            yield f
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+from keras_genzoo.utils.files import atomic_write
 
 
 def image_grid(images, rows=None, cols=None, border=1, border_value=255, min_cell=32):
@@ -54,10 +30,12 @@ def image_grid(images, rows=None, cols=None, border=1, border_value=255, min_cel
         x = x[..., None]
     if x.ndim != 4 or x.shape[-1] not in (1, 3) or x.shape[0] == 0:
         raise ValueError(f"images must be (N, H, W, C) with C 1 or 3 and N >= 1, got shape {x.shape}.")
-    if not np.all(np.isfinite(x)) or x.min() < 0.0 or x.max() > 1.0:
+    finite = np.isfinite(x)
+    if not np.all(finite) or x.min() < 0.0 or x.max() > 1.0:
+        seen = f"[{x[finite].min():g}, {x[finite].max():g}]" if finite.any() else "no finite values"
         raise ValueError(
-            f"images must be finite values in [0, 1], found [{np.nanmin(x):g}, {np.nanmax(x):g}]"
-            + (" with NaN/Inf" if not np.all(np.isfinite(x)) else "") + "."
+            f"images must be finite values in [0, 1], found {seen}"
+            + (f" and {int(np.size(x) - finite.sum())} NaN/Inf" if not finite.all() else "") + "."
         )
     n, h, w, c = x.shape
     if rows is None and cols is None:
