@@ -30,3 +30,18 @@ def no_local_data(monkeypatch, tmp_path):
         {k: __import__("dataclasses").replace(v, idx_dirs=()) for k, v in catalog.CATALOG.items()},
     )
     return Path(tmp_path)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "tensorflow_only: needs the TensorFlow backend (tf.distribute, graph-mode checks)")
+
+
+def pytest_collection_modifyitems(config, items):
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        return
+    skip = pytest.mark.skip(reason=f"needs the TensorFlow backend; Keras runs on {keras.backend.backend()}")
+    for item in items:
+        if "tensorflow_only" in item.keywords:
+            item.add_marker(skip)

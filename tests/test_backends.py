@@ -46,7 +46,7 @@ def test_same_steps_give_the_same_weights_on_every_backend(steps_by_backend, bac
     families = sorted({key.split("/")[0] for key in reference})
     assert families == ["Autoencoder", "DCGAN", "GAN", "VAE", "WGAN", "WGANGP"]
     for key, value in reference.items():
-        np.testing.assert_allclose(other[key], value, rtol=2e-4, atol=2e-5, err_msg=f"{backend}: {key}")
+        np.testing.assert_allclose(other[key], value, rtol=1e-5, atol=1e-5, err_msg=f"{backend}: {key}")
     # The critics' schedule: WGAN's g_loss is the mean over its one generator update only.
     assert reference["WGAN/log/g_loss"].shape == (1,)
 
