@@ -5,4 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 export TF_CPP_MIN_LOG_LEVEL=2 NO_MKDOCS_2_WARNING=1
 python -m pytest -q
+# The model tests again on JAX (tests marked tensorflow_only are skipped there); the
+# cross-backend tests above already ran every family on JAX and PyTorch in subprocesses.
+KERAS_BACKEND=jax python -m pytest -q -p no:cacheprovider $(ls tests/test_adversarial.py tests/test_autoencoders.py \
+  tests/test_losses.py tests/test_conditional*.py 2>/dev/null)
 mkdocs build --strict --site-dir "$(mktemp -d)"
