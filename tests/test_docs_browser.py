@@ -111,11 +111,21 @@ def browser(site):
 
 
 class _Recorder:
-    """Collects what went wrong while one page was open."""
+    """Collects what went wrong while one page was open.
 
-    def __init__(self, page, context):
+    Routing is set on the browser context (it also sees requests of the page's workers, such as
+    the search index) and reports to whichever recorder is current.
+    """
+
+    current = None
+
+    @classmethod
+    def install(cls, context):
+        context.route("**/*", lambda route: cls.current._route(route) if cls.current else route.abort())
+
+    def __init__(self, page):
         self.reset()
-        context.route("**/*", self._route)
+        _Recorder.current = self
         page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(
             f"{msg.text} ({msg.location.get('url')})"))
         page.on("pageerror", lambda err: self.page_errors.append(str(err)))
@@ -186,11 +196,13 @@ def test_every_page_works_offline(site, browser):
     failures = {}
     pages_with_math = 0
     context = browser.new_context(service_workers="block")
-    page = context.new_page()
-    recorder = _Recorder(page, context)
+    _Recorder.install(context)
     try:
         for rel in pages:
-            recorder.reset()
+            # A fresh tab per page: requests a page still has in flight when it is left (say, the
+            # search index on a slow machine) are aborted with it and not blamed on the next page.
+            page = context.new_page()
+            recorder = _Recorder(page)
             problems = []
             response = page.goto(base_url + rel, wait_until="load", timeout=30_000)
             if response is None or not response.ok:
@@ -198,6 +210,7 @@ def test_every_page_works_offline(site, browser):
             page.wait_for_load_state("networkidle", timeout=15_000)
             info = page.evaluate(_INSPECT)
             problems += recorder.problems()
+            page.close()
             for img in info["images"]:
                 if not (img["complete"] and img["width"] > 0):
                     problems.append(f"image not loaded: {img['src']}")
@@ -226,8 +239,9 @@ def test_every_page_works_offline(site, browser):
 def test_search_works_offline(site, browser):
     base_url, _ = site
     context = browser.new_context(service_workers="block")
+    _Recorder.install(context)
     page = context.new_page()
-    recorder = _Recorder(page, context)
+    recorder = _Recorder(page)
     try:
         page.goto(base_url, wait_until="load")
         page.wait_for_load_state("networkidle")     # the search worker has read search_index.json
