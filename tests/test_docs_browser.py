@@ -251,7 +251,20 @@ def test_search_works_offline(site, browser):
         first = page.locator(".md-search-result__item").first
         first.wait_for(state="visible", timeout=15_000)
         hits = page.locator(".md-search-result__item a").evaluate_all("els => els.map(a => a.href)")
+        page.wait_for_timeout(300)  # let the formula renderer catch up with the result list
+        previews = page.evaluate("""() => {
+          const list = document.querySelector(".md-search-result__list");
+          const walker = document.createTreeWalker(list, NodeFilter.SHOW_TEXT, {acceptNode: node =>
+            node.parentElement.closest(".katex, code, pre") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+          let text = "";
+          while (walker.nextNode()) text += walker.currentNode.textContent;
+          return {text, formulas: list.querySelectorAll(".katex").length};
+        }""")
     finally:
         context.close()
     assert not recorder.problems(), recorder.problems()
     assert any("tutorials/vae" in href for href in hits), hits
+    # The VAE section on the trick is full of formulas; the previews show them rendered.
+    assert previews["formulas"] > 0, previews["text"][:500]
+    raw = [token for token in ("\\(", "\\[") if token in previews["text"]]
+    assert not raw, f"raw TeX {raw} in the search previews: {previews['text'][:500]!r}"

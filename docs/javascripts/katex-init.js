@@ -34,7 +34,30 @@
     }
   }
 
+  // Search results are built from the page text, where formulas are plain TeX again:
+  // render them with KaTeX's auto-render whenever the result list changes.
+  function watchSearch() {
+    var list = document.querySelector(".md-search-result__list");
+    if (!list || list.dataset.katexWatched || typeof renderMathInElement === "undefined") return;
+    list.dataset.katexWatched = "1";
+    var options = {
+      delimiters: [
+        { left: "\\[", right: "\\]", display: true },
+        { left: "\\(", right: "\\)", display: false },
+      ],
+      ignoredClasses: ["katex"],
+      throwOnError: false,  // a preview may cut a formula in half
+    };
+    var observer = new MutationObserver(function () {
+      observer.disconnect();  // rendering changes the list too
+      renderMathInElement(list, options);
+      observer.observe(list, { childList: true, subtree: true });
+    });
+    observer.observe(list, { childList: true, subtree: true });
+  }
+
   if (typeof document$ !== "undefined") {
+    document$.subscribe(watchSearch);
     document$.subscribe(function () { render(document.body); });  // Material: every page load
   } else {
     document.addEventListener("DOMContentLoaded", function () { render(document.body); });
