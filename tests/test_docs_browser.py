@@ -6,7 +6,8 @@ anything else is aborted and recorded as a failure. For each page the test check
 are no console errors or uncaught exceptions, no failed requests, no request to another host,
 that every ``<img>`` loaded, that every formula was rendered by KaTeX (and no raw TeX is left
 in the visible text), and that every code block has its copy button. A last test checks that
-the built-in search answers a query offline.
+the built-in search answers a query offline, with its previews' formulas rendered. A static
+scan of the built HTML and CSS for resources on other hosts runs even without a browser.
 
 Needs Playwright for Python (``pip install playwright``; its bundled browsers are NOT used)
 and a Chromium binary: Debian's ``chromium`` (``apt-get install chromium``) at
@@ -17,9 +18,11 @@ either is missing.
 from __future__ import annotations
 
 import functools
+import html.parser
 import http.server
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -76,9 +79,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """Builds the docs with --strict and serves them on 127.0.0.1; yields (base_url, site_dir)."""
-    _require_browser()
+def built_site(tmp_path_factory):
+    """The docs built with `mkdocs build --strict` into a temporary directory."""
     pytest.importorskip("mkdocs", reason="mkdocs is not installed (pip install -e '.[docs]')")
     site_dir = tmp_path_factory.mktemp("site")
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
@@ -87,6 +89,14 @@ def site(tmp_path_factory):
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
+    return site_dir
+
+
+@pytest.fixture(scope="module")
+def site(built_site):
+    """The built docs served on 127.0.0.1; yields (base_url, site_dir)."""
+    _require_browser()
+    site_dir = built_site
     handler = functools.partial(_QuietHandler, directory=str(site_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -268,3 +278,36 @@ def test_search_works_offline(site, browser):
     assert previews["formulas"] > 0, previews["text"][:500]
     raw = [token for token in ("\\(", "\\[") if token in previews["text"]]
     assert not raw, f"raw TeX {raw} in the search previews: {previews['text'][:500]!r}"
+
+
+class _ResourceLinks(html.parser.HTMLParser):
+    """URLs a browser fetches by itself when it opens the page (not the links a reader follows)."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "img", "iframe", "source", "audio", "video", "embed"):
+            self.urls.append(attrs.get("src"))
+        elif tag == "link" and not {"canonical", "alternate"} & set((attrs.get("rel") or "").split()):
+            self.urls.append(attrs.get("href"))
+        elif tag == "object":
+            self.urls.append(attrs.get("data"))
+
+
+def test_built_site_loads_nothing_from_another_host(built_site):
+    """A static check that also runs where no browser is available."""
+    remote = re.compile(r"^(https?:)?//", re.I)
+    offenders = []
+    for path in sorted(built_site.rglob("*.html")):
+        parser = _ResourceLinks()
+        parser.feed(path.read_text(encoding="utf-8"))
+        offenders += [f"{path.relative_to(built_site)}: {url}" for url in parser.urls if url and remote.match(url)]
+    for path in sorted(built_site.rglob("*.css")):
+        for url in re.findall(r"(?:url\(\s*['\"]?|@import\s+['\"])((?:https?:)?//[^'\")\s]+)", path.read_text(encoding="utf-8")):
+            offenders.append(f"{path.relative_to(built_site)}: {url}")
+    assert not offenders, "the site would fetch from other hosts:\n" + "\n".join(offenders)
+    assert (built_site / "javascripts/vendor/katex/katex.min.js").is_file()
+    assert list((built_site / "javascripts/vendor/katex/fonts").glob("*.woff2"))
