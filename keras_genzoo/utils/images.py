@@ -14,7 +14,8 @@ def image_grid(images, rows=None, cols=None, border=1, border_value=255, min_cel
 
     Args:
         images: `(N, H, W, C)` with C in {1, 3} (or `(N, H, W)`), floats in [0, 1].
-        rows, cols: grid shape; by default the squarest grid that holds N images.
+        rows: grid rows; by default the squarest grid that holds N images.
+        cols: grid columns; by default enough for N images in `rows` rows.
         border: pixels of `border_value` between and around cells.
         min_cell: cells smaller than this are upscaled by an integer factor (nearest
             neighbour) so tiny images stay readable.
