@@ -339,7 +339,59 @@ CLI_ROWS = [
 #        ("n_critic", "got 0", ">= 1")),
 #   Case("gan-custom-generator-wrong-output-shape", ...), Case("gan-custom-generator-wrong-latent", ...),
 #   Case("dcgan-fit-tanh-range-images", ...)   # a model given images outside [0, 1] raises
-MODEL_ROWS: list[Case] = []
+def _fit(model, x, compile=True):
+    if compile:
+        model.compile()
+    model.fit(x, batch_size=4, epochs=1, verbose=0)
+
+
+def _step_errors():
+    """A batch the model refuses at run time: ValueError eagerly (JAX, PyTorch), TensorFlow's
+    InvalidArgumentError from the in-graph check."""
+    try:
+        import tensorflow as tf
+
+        return (ValueError, tf.errors.InvalidArgumentError)
+    except ImportError:  # pragma: no cover
+        return (ValueError,)
+
+
+def _net(in_shape, out_units):
+    import keras
+
+    return keras.Sequential([keras.Input(in_shape), keras.layers.Dense(out_units)])
+
+
+_DC = dict(latent_dim=4, base_filters=4, seed=0)
+MODEL_ROWS: list[Case] = [
+    Case("dcgan-wrong-image-size", lambda c: _fit(gz.models.DCGAN(image_shape=(16, 16, 1), **_DC), images(shape=(4, 28, 28, 1))),
+         ValueError, ("(16, 16, 1)", "(28, 28, 1)")),
+    Case("dcgan-wrong-channels", lambda c: _fit(gz.models.DCGAN(image_shape=(16, 16, 1), **_DC), images(shape=(4, 16, 16, 3))),
+         ValueError, ("(16, 16, 1)", "(16, 16, 3)")),
+    Case("gan-integer-data", lambda c: _fit(gz.models.GAN(data_shape=(2,), latent_dim=2), np.ones((4, 2), np.int32)),
+         ValueError, ("dtype int32", "floating-point")),
+    Case("dcgan-tanh-range-images", lambda c: _fit(gz.models.DCGAN(image_shape=(16, 16, 1), **_DC), images(-0.5)),
+         _step_errors(), ("takes images in [0, 1]", "outside")),
+    Case("vae-nan-in-batch", lambda c: _fit(gz.models.VAE(image_shape=(16, 16, 1), base_filters=4),
+                                            np.where(np.arange(4 * 256).reshape(4, 16, 16, 1) == 7, np.nan, 0.5).astype(np.float32)),
+         _step_errors(), ("takes images in [0, 1]",)),
+    Case("gan-vector-inf", lambda c: _fit(gz.models.GAN(data_shape=(2,), latent_dim=2), np.array([[0.0, np.inf]] * 4, np.float32)),
+         _step_errors(), ("non-finite",)),
+    Case("wgan-n_critic-0", lambda c: gz.models.WGAN(image_shape=(16, 16, 1), n_critic=0), ValueError,
+         ("n_critic must be a positive integer", "got 0")),
+    Case("dcgan-bad-image-range", lambda c: gz.models.DCGAN(image_shape=(16, 16, 1), image_range=(0, 255)), ValueError,
+         ("image_range must be (0, 1)", "(-1, 1)", "(0, 255)")),
+    Case("gan-generator-wrong-output", lambda c: gz.models.GAN(data_shape=(2,), latent_dim=4, generator=_net((4,), 3)),
+         ValueError, ("generator produces outputs of shape (3,)", "expected (2,)")),
+    Case("gan-generator-wrong-latent", lambda c: gz.models.GAN(data_shape=(2,), latent_dim=4, generator=_net((5,), 2)),
+         ValueError, ("generator takes inputs of shape (5,)", "expected (4,)")),
+    Case("gan-discriminator-wrong-output", lambda c: gz.models.GAN(data_shape=(2,), latent_dim=4, discriminator=_net((2,), 2)),
+         ValueError, ("discriminator produces outputs of shape (2,)", "expected (1,)")),
+    Case("gan-labels-to-unconditional", lambda c: gz.models.GAN(data_shape=(2,), latent_dim=2).generate(4, labels=[0] * 4),
+         ValueError, ("GAN is not a conditional model", "takes no labels")),
+    Case("dcgan-fit-before-compile", lambda c: _fit(gz.models.DCGAN(image_shape=(16, 16, 1), **_DC), images(), compile=False),
+         ValueError, ("must call `compile()`",)),
+]
 
 ALL_ROWS = DATA_ROWS + METRIC_ROWS + CALLBACK_ROWS + FILE_ROWS + CLI_ROWS + MODEL_ROWS
 

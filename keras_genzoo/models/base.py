@@ -121,7 +121,7 @@ class GenerativeModel(keras.Model):
     def to_data_space(self, x):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def generate(self, n, seed=None, batch_size=256, z=None):
+    def generate(self, n, seed=None, batch_size=256, z=None, labels=None):
         """Samples `n` examples: images as numpy float32 in [0, 1] `(n, H, W, C)`, vectors in data units.
 
         Args:
@@ -129,7 +129,13 @@ class GenerativeModel(keras.Model):
             seed: an int makes the output reproducible (same seed, same samples).
             batch_size: samples decoded at a time.
             z: optional latent vectors `(n, latent_dim)` to decode instead of prior samples.
+            labels: only for conditional models; an unconditional model raises if given labels.
         """
+        if labels is not None:
+            raise ValueError(
+                f"{type(self).__name__} is not a conditional model: it takes no labels (got labels=...). "
+                "Use ConditionalGAN, ACGAN or ConditionalVAE to generate given classes."
+            )
         n = check_positive_int(n, "n")
         batch_size = check_positive_int(batch_size, "batch_size")
         if z is None:
