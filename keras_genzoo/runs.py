@@ -41,6 +41,24 @@ PAPERS = {name: family.paper for name, family in models.registry.FAMILIES.items(
 PRECISIONS = {"none": None, "float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
 
 
+class TimeBudget(keras.callbacks.Callback):
+    """Stops `fit` after the step during which `seconds` of training have passed."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = float(seconds)
+        self.start = None
+        self.stopped_at = None
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.perf_counter() - self.start > self.seconds and not self.model.stop_training:
+            self.model.stop_training = True
+            self.stopped_at = batch
+
+
 class RunError(Exception):
     """A run that cannot start or continue, with a message for the user."""
 
@@ -63,6 +81,7 @@ class RunConfig:
     base_filters: int | None = None
     eval_samples: int = 1000
     train_split: str = "train"
+    max_train_seconds: float | None = None
 
     def __post_init__(self):
         if self.model not in MODELS:
@@ -187,6 +206,8 @@ def train(config, out, command="", verbose=1, extra_callbacks=()):
             keras.callbacks.BackupAndRestore(str(out / "backup"), delete_checkpoint=True),
             *extra_callbacks,
         ]
+        if config.max_train_seconds:
+            cbs.append(TimeBudget(config.max_train_seconds))
         fit_verbose, progress = fit_progress(verbose)
         start = time.perf_counter()
         model.fit(train_ds, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch, verbose=fit_verbose,
