@@ -108,7 +108,9 @@ def unpack_labelled_batch(data, model_name="The conditional model"):
             "or gz.data.from_array(x, y=labels)."
         )
     x, y = data[0], data[1]
-    dtype = str(getattr(y, "dtype", np.asarray(y).dtype))
+    import keras
+
+    dtype = keras.backend.standardize_dtype(y.dtype if hasattr(y, "dtype") else np.asarray(y).dtype)
     if "int" not in dtype:
         raise ValueError(f"labels must be integer class indices, got dtype {dtype}.")
     y_shape, x_shape = tuple(y.shape), tuple(x.shape)
