@@ -5,6 +5,7 @@ from keras_genzoo.callbacks.evaluation import FIDCallback, ModeCoverage
 from keras_genzoo.callbacks.grids import (
     LatentInterpolation,
     SampleGrid,
+    class_interpolation_grid,
     interpolation_grid,
     interpolation_latents,
     lerp,
@@ -18,6 +19,7 @@ __all__ = [
     "ModeCoverage",
     "SampleGrid",
     "TrainingHealth",
+    "class_interpolation_grid",
     "interpolation_grid",
     "interpolation_latents",
     "lerp",

@@ -17,10 +17,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_genzoo.metrics.extractors import _check_images, get_extractor
+from keras_genzoo.metrics.extractors import get_extractor, iterate_images
 from keras_genzoo.metrics.frechet import FeatureStatistics, frechet_distance_from_stats
 from keras_genzoo.metrics.protocol import MetricResult
 from keras_genzoo.models import labels as label_utils
+
+
+def _check_images(x, name):
+    """`x` as float32 images in [0, 1], checked (shape, range, NaN) like every other image source."""
+    return np.concatenate(list(iterate_images(np.asarray(x), batch_size=max(len(x), 1), name=name)))
 
 
 def _is_model(source):
