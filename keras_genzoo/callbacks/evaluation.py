@@ -97,7 +97,9 @@ class FIDCallback(GenerativeCallback):
                 logs["conditional_accuracy"] = self.fill_value
 
     def _classifies(self, num_classes):
-        ex = self._extractor if self._extractor is not None else get_extractor(self.extractor_spec)
+        if self._extractor is None:
+            self._extractor = get_extractor(self.extractor_spec)
+        ex = self._extractor
         outputs = ex.model.outputs
         return ex.has_probabilities and ex.name != "inception_v3" and int(outputs[-1].shape[-1]) >= num_classes
 

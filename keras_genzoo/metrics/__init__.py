@@ -1,5 +1,6 @@
 """Evaluation: Fréchet distance (FID), Inception Score, KID, precision/recall, mode
-coverage, conditional accuracy and intra-class FD, measured through the shipped evaluators, InceptionV3 or any `keras.Model`.
+coverage, conditional accuracy and intra-class FD, measured through the shipped
+evaluators, InceptionV3 or any `keras.Model`.
 
 Every function returns a `MetricResult`: `float(result)` is the number and
 `result.protocol` records how it was measured.
