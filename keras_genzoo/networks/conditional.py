@@ -121,6 +121,12 @@ def conditional_generator(
     sub-model `"synthesis"` `[z, embedding] -> x`, which concatenates its inputs and runs
     the DCGAN generator (images `(H, W, C)`, H and W divisible by 4; tanh output in
     [-1, 1]) or an MLP (vectors `(d,)`: Dense+ReLU `hidden_units`, linear output).
+    The embedding starts as N(0, 1) draws, the scale of `z`, so that the label is not
+    drowned by the noise at initialisation.
+
+    To decode an arbitrary embedding vector `e` (e.g. between two classes), call the
+    sub-model directly: `synthesis_network(g)([z, e])`; `class_embeddings(g)` gives the
+    learned table.
 
     Args:
         output_activation: `"auto"` (tanh for images, linear for vectors), or any Keras
