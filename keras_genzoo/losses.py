@@ -117,18 +117,21 @@ def class_accuracy(labels, class_logits):
 
 
 def acgan_discriminator_loss(real_source, fake_source, real_class_logits, fake_class_logits, real_labels, fake_labels,
-                             class_loss_weight=1.0):
+                             class_loss_weight=1.0, fake_class_loss=True):
     """`-(L_S + w L_C)`, minimised by the AC-GAN discriminator (it maximises `L_S + L_C`), with
 
         L_S = E[log P(S = real | x_real)] + E[log P(S = fake | x_fake)]
         L_C = E[log P(C = c | x_real)]    + E[log P(C = c | x_fake)]
 
     `*_source` are real/fake logits `(B, 1)`, `*_class_logits` are `(B, K)`, `w` weighs the
-    class term (the paper's objective is `w = 1`).
+    class term (the paper's objective is `w = 1`). With `fake_class_loss=False` the class
+    term keeps only the real images (a common variant: the discriminator's classifier then
+    cannot agree with the generator on class cues that real images do not have).
     """
-    return discriminator_minimax_loss(real_source, fake_source) + class_loss_weight * (
-        class_loss(real_labels, real_class_logits) + class_loss(fake_labels, fake_class_logits)
-    )
+    classes = class_loss(real_labels, real_class_logits)
+    if fake_class_loss:
+        classes = classes + class_loss(fake_labels, fake_class_logits)
+    return discriminator_minimax_loss(real_source, fake_source) + class_loss_weight * classes
 
 
 def acgan_generator_loss(fake_source, fake_class_logits, fake_labels, class_loss_weight=1.0,

@@ -50,6 +50,7 @@ GANS = [
     (gz.models.ConditionalGAN, {"conditioning": "concat"}),
     (gz.models.ConditionalGAN, {"objective": "wgan-gp"}),
     (gz.models.ACGAN, {}),
+    (gz.models.ACGAN, {"fake_class_loss": False, "class_loss_weight": 0.5}),
 ]
 
 
@@ -256,6 +257,8 @@ def test_wrong_networks_are_refused():
         make(gz.models.ConditionalVAE, encoder=networks.conv_encoder(SHAPE, 4))
     with pytest.raises(ValueError, match="class_loss_weight must be a number >= 0"):
         make(gz.models.ACGAN, class_loss_weight=-0.5)
+    with pytest.raises(ValueError, match="fake_class_loss must be True or False"):
+        make(gz.models.ACGAN, fake_class_loss="no")
 
 
 def test_class_interpolation_support():
@@ -326,6 +329,10 @@ def test_acgan_objectives_match_hand_computation():
     assert float(logs["fake_class_accuracy"]) == pytest.approx(np.mean(fc.argmax(1) == fake_labels))
     g_loss, _ = m.generator_objective(*tensors(z, fake_labels), training=False)
     assert float(g_loss) == pytest.approx(np.mean(softplus(-fs)) + 0.5 * ce(fake_labels, fc), rel=1e-5)
+    m.fake_class_loss = False  # the class term on real images only
+    loss, _ = m.discriminator_objective(*tensors(real, y, z), fake_labels=ops.convert_to_tensor(fake_labels),
+                                        training=False)
+    assert float(loss) == pytest.approx(np.mean(softplus(-rs)) + np.mean(softplus(fs)) + 0.5 * ce(y, rc), rel=1e-5)
 
 
 def test_cvae_objective_matches_hand_computation():

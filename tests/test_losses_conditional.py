@@ -51,6 +51,14 @@ def test_discriminator_loss_is_minus_ls_plus_weighted_lc(weight):
     assert value(got) == pytest.approx(-(l_s + weight * l_c), rel=1e-6)
 
 
+def test_discriminator_loss_with_real_images_only_in_the_class_term():
+    fake_logits = LOGITS[::-1].copy()
+    l_s = np.mean(log_sigmoid(SOURCE_REAL)) + np.mean(log_sigmoid(-SOURCE_FAKE))
+    got = losses.acgan_discriminator_loss(SOURCE_REAL, SOURCE_FAKE, LOGITS, fake_logits, LABELS, LABELS,
+                                          class_loss_weight=0.5, fake_class_loss=False)
+    assert value(got) == pytest.approx(-l_s + 0.5 * ref_ce(LABELS, LOGITS), rel=1e-6)
+
+
 @pytest.mark.parametrize("weight", [1.0, 2.0])
 def test_generator_loss_maximises_lc_minus_ls(weight):
     ce = ref_ce(LABELS, LOGITS)

@@ -382,14 +382,24 @@ class ACGAN(ConditionalAdversarialModel):
             default `networks.acgan_discriminator`.
         class_loss_weight: `w`, the weight of the class terms, >= 0 (the paper: 1).
         generator_loss: `"non_saturating"` or `"minimax"` (the source term of G's loss).
+        fake_class_loss: whether D's class term includes the fakes (`True`, the paper's
+            `L_C`) or only real images (`False`). In one short Fashion-MNIST check (1,500
+            steps at batch 64, one seed, conv nets with 32 base filters) the paper's form
+            reached 39.7% conditional accuracy with 7 classes covered, real-only 90.0%
+            with 9: with fakes in its class loss, D can learn to recognise the generator's
+            own class cues rather than the real classes'.
 
     History: `d_loss`, `g_loss`, `d_real`, `d_fake` (mean source logits), `class_loss`
-    (D's class cross-entropy, real + fake), `real_class_accuracy`, `fake_class_accuracy`.
+    (D's class cross-entropy on real + fake batches, whatever `fake_class_loss`),
+    `real_class_accuracy`, `fake_class_accuracy`.
     """
 
     def __init__(self, data_shape=None, num_classes=10, latent_dim=128, class_loss_weight=1.0,
-                 generator_loss="non_saturating", **kwargs):
+                 generator_loss="non_saturating", fake_class_loss=True, **kwargs):
         self.class_loss_weight = _number(class_loss_weight, "class_loss_weight")
+        if not isinstance(fake_class_loss, bool):
+            raise ValueError(f"fake_class_loss must be True or False, got {fake_class_loss!r}.")
+        self.fake_class_loss = fake_class_loss
         if generator_loss not in losses.GENERATOR_LOSSES:
             raise ValueError(f"generator_loss must be one of {sorted(losses.GENERATOR_LOSSES)}, got {generator_loss!r}.")
         self.generator_loss_name = generator_loss
@@ -420,7 +430,8 @@ class ACGAN(ConditionalAdversarialModel):
         real_source, real_classes = self._heads(real, training)
         fake_source, fake_classes = self._heads(fake, training)
         loss = losses.acgan_discriminator_loss(
-            real_source, fake_source, real_classes, fake_classes, labels, fake_labels, self.class_loss_weight
+            real_source, fake_source, real_classes, fake_classes, labels, fake_labels, self.class_loss_weight,
+            self.fake_class_loss,
         )
         logs = {
             "d_real": ops.mean(real_source),
@@ -441,5 +452,6 @@ class ACGAN(ConditionalAdversarialModel):
     def get_config(self):
         config = super().get_config()
         config.pop("objective", None)
-        config.update(class_loss_weight=self.class_loss_weight, generator_loss=self.generator_loss_name)
+        config.update(class_loss_weight=self.class_loss_weight, generator_loss=self.generator_loss_name,
+                      fake_class_loss=self.fake_class_loss)
         return config
