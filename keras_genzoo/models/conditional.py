@@ -341,7 +341,7 @@ class ConditionalGAN(ConditionalAdversarialModel):
         `eps` `(B,)` in [0, 1] are the gradient-penalty interpolation weights (`"wgan-gp"`;
         drawn from the model's noise when `None`).
         """
-        fake = self.generator([z, labels], training=training)
+        fake = ops.stop_gradient(self.generator([z, labels], training=training))  # G is held fixed
         real_out = self._score(real, labels, training)
         fake_out = self._score(fake, labels, training)
         logs = {"d_real": ops.mean(real_out), "d_fake": ops.mean(fake_out)}
@@ -426,7 +426,7 @@ class ACGAN(ConditionalAdversarialModel):
         """`(loss, logs)` of one discriminator update; fakes are generated for `fake_labels`
         (default: the real batch's `labels`)."""
         fake_labels = labels if fake_labels is None else fake_labels
-        fake = self.generator([z, fake_labels], training=training)
+        fake = ops.stop_gradient(self.generator([z, fake_labels], training=training))  # G is held fixed
         real_source, real_classes = self._heads(real, training)
         fake_source, fake_classes = self._heads(fake, training)
         loss = losses.acgan_discriminator_loss(
