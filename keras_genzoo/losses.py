@@ -97,3 +97,52 @@ def gaussian_reconstruction_loss(x, x_hat):
     Gaussian decoder, up to the constant `d/2 log(2 pi)`."""
     per_pixel = 0.5 * ops.square(x - x_hat)
     return ops.sum(ops.reshape(per_pixel, (ops.shape(x)[0], -1)), axis=1)
+
+
+# --------------------------------------------------------------------------- AC-GAN (Odena et al., 2017)
+def class_loss(labels, class_logits):
+    """`-E[log P(C = y | x)]`: sparse categorical cross-entropy from class logits, batch mean.
+
+    `labels` are integer class indices `(B,)` (or `(B, 1)`); `class_logits` is `(B, K)`.
+    """
+    labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
+    return _mean(ops.sparse_categorical_crossentropy(labels, class_logits, from_logits=True))
+
+
+def class_accuracy(labels, class_logits):
+    """Share of examples whose highest class logit is their label."""
+    labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
+    predicted = ops.cast(ops.argmax(class_logits, axis=-1), "int32")
+    return _mean(ops.cast(ops.equal(predicted, labels), "float32"))
+
+
+def acgan_discriminator_loss(real_source, fake_source, real_class_logits, fake_class_logits, real_labels, fake_labels,
+                             class_loss_weight=1.0, fake_class_loss=True):
+    """`-(L_S + w L_C)`, minimised by the AC-GAN discriminator (it maximises `L_S + L_C`), with
+
+        L_S = E[log P(S = real | x_real)] + E[log P(S = fake | x_fake)]
+        L_C = E[log P(C = c | x_real)]    + E[log P(C = c | x_fake)]
+
+    `*_source` are real/fake logits `(B, 1)`, `*_class_logits` are `(B, K)`, `w` weighs the
+    class term (the paper's objective is `w = 1`). With `fake_class_loss=False` the class
+    term keeps only the real images (a common variant: the discriminator's classifier then
+    cannot agree with the generator on class cues that real images do not have).
+    """
+    classes = class_loss(real_labels, real_class_logits)
+    if fake_class_loss:
+        classes = classes + class_loss(fake_labels, fake_class_logits)
+    return discriminator_minimax_loss(real_source, fake_source) + class_loss_weight * classes
+
+
+def acgan_generator_loss(fake_source, fake_class_logits, fake_labels, class_loss_weight=1.0,
+                         source_loss="non_saturating"):
+    """The AC-GAN generator's loss: it maximises `L_C - L_S`, i.e. it wants its samples
+    classified as their requested class and taken for real.
+
+    Only the fake terms depend on G, so as a minimised loss: `w CE(c, C(G(z, c)))` plus the
+    source term, `-E[log D(G(z, c))]` (`source_loss="non_saturating"`, the usual practice)
+    or `E[log(1 - D(G(z, c)))]` (`"minimax"`, the paper's objective taken literally).
+    """
+    if source_loss not in GENERATOR_LOSSES:
+        raise ValueError(f"source_loss must be one of {sorted(GENERATOR_LOSSES)}, got {source_loss!r}.")
+    return GENERATOR_LOSSES[source_loss](fake_source) + class_loss_weight * class_loss(fake_labels, fake_class_logits)

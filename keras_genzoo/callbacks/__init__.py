@@ -5,6 +5,7 @@ from keras_genzoo.callbacks.evaluation import FIDCallback, ModeCoverage
 from keras_genzoo.callbacks.grids import (
     LatentInterpolation,
     SampleGrid,
+    class_interpolation_grid,
     interpolation_grid,
     interpolation_latents,
     lerp,
@@ -20,6 +21,7 @@ __all__ = [
     "PlainProgress",
     "SampleGrid",
     "TrainingHealth",
+    "class_interpolation_grid",
     "interpolation_grid",
     "interpolation_latents",
     "lerp",

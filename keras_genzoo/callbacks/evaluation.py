@@ -13,9 +13,10 @@ import tensorflow as tf
 from keras_genzoo.callbacks.base import GenerativeCallback
 from keras_genzoo.metrics.extractors import check_images, get_extractor, iterate_images
 from keras_genzoo.metrics.fid import feature_statistics
-from keras_genzoo.metrics.frechet import frechet_distance_from_stats
+from keras_genzoo.metrics.frechet import FeatureStatistics, frechet_distance_from_stats
 from keras_genzoo.metrics.protocol import statistics_hash
 from keras_genzoo.metrics.scores import mode_coverage_from_probabilities
+from keras_genzoo.models.labels import cycling_labels, is_conditional
 
 
 def _check_count(value, name):
@@ -41,6 +42,12 @@ class FIDCallback(GenerativeCallback):
         log_name: the key written into the logs.
         fill_value: written on epochs between measurements when not `None` (e.g. NaN, so that
             `CSVLogger`, which fixes its columns at the first epoch, keeps a `fid` column).
+
+    For a conditional model (one with `num_classes`) the samples are generated for labels
+    cycling through the classes, and `conditional_accuracy` is written too: the share of
+    samples the extractor's classifier assigns to their label. It needs an extractor with
+    class probabilities for the model's classes (`"fashion_mnist"`, `"digits"`, or a
+    classifier `keras.Model`); with `"inception_v3"` (ImageNet classes) it is left out.
     """
 
     def __init__(self, real_data, every_n_epochs=1, num_samples=1000, extractor="fashion_mnist", batch_size=250,
@@ -76,17 +83,54 @@ class FIDCallback(GenerativeCallback):
     def on_due_epoch(self, epoch, logs):
         self._ensure_reference()
         mu_r, c_r, n_real = self._reference
-        fake = feature_statistics(self.model, self._extractor, self.num_samples, self.batch_size, self.seed, "generated", False)
+        conditional = is_conditional(self.model)
+        if conditional:
+            fake, accuracy = self._conditional_statistics()
+        else:
+            fake = feature_statistics(self.model, self._extractor, self.num_samples, self.batch_size, self.seed,
+                                      "generated", False)
         value = frechet_distance_from_stats(mu_r, c_r, fake.mean(), fake.covariance())
         logs[self.log_name] = value
         self.protocols.append(
             dict(self._extractor.protocol(), metric="frechet_distance", epoch=epoch + 1, n_real=n_real,
                  n_fake=fake.count, seed=self.seed, reference_hash=statistics_hash(mu_r, c_r), value=value)
         )
+        if conditional and accuracy is not None:
+            logs["conditional_accuracy"] = accuracy
+            self.protocols.append(
+                dict(self._extractor.protocol(), metric="conditional_accuracy", epoch=epoch + 1, n_fake=fake.count,
+                     seed=self.seed, labels="cycling", value=accuracy)
+            )
 
     def on_skipped_epoch(self, epoch, logs):
         if self.fill_value is not None:
             logs[self.log_name] = self.fill_value
+            if is_conditional(self.model) and self._classifies(int(self.model.num_classes)):
+                logs["conditional_accuracy"] = self.fill_value
+
+    def _classifies(self, num_classes):
+        if self._extractor is None:
+            self._extractor = get_extractor(self.extractor_spec)
+        ex = self._extractor
+        outputs = ex.model.outputs
+        return ex.has_probabilities and ex.name != "inception_v3" and int(outputs[-1].shape[-1]) >= num_classes
+
+    def _conditional_statistics(self):
+        """Features of samples generated for cycling labels, and the classifier's accuracy on
+        them (`None` when the extractor cannot classify the model's classes); one pass."""
+        k = int(self.model.num_classes)
+        labels = cycling_labels(self.num_samples, k)
+        classify = self._classifies(k)
+        stats, correct = FeatureStatistics(), 0
+        for i, start in enumerate(range(0, self.num_samples, self.batch_size)):
+            y = labels[start : start + self.batch_size]
+            x = next(iterate_images(self.model.generate(len(y), labels=y, seed=self.seed + i), batch_size=len(y),
+                                    name="generated"))
+            features, probabilities = self._extractor(x)
+            stats.update(features)
+            if classify:
+                correct += int(np.sum(np.asarray(probabilities).argmax(axis=1) == y))
+        return stats, (correct / stats.count if classify else None)
 
 
 class ModeCoverage(GenerativeCallback):

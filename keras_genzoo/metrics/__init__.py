@@ -1,10 +1,16 @@
-"""Evaluation: Fréchet distance (FID), Inception Score, KID, precision/recall and mode
-coverage, measured through the shipped evaluators, InceptionV3 or any `keras.Model`.
+"""Evaluation: Fréchet distance (FID), Inception Score, KID, precision/recall, mode
+coverage, conditional accuracy and intra-class FD, measured through the shipped
+evaluators, InceptionV3 or any `keras.Model`.
 
 Every function returns a `MetricResult`: `float(result)` is the number and
 `result.protocol` records how it was measured.
 """
 
+from keras_genzoo.metrics.conditional import (
+    conditional_accuracy,
+    conditional_accuracy_from_probabilities,
+    intra_class_frechet_distance,
+)
 from keras_genzoo.metrics.extractors import FeatureExtractor, get_extractor
 from keras_genzoo.metrics.fid import compute_reference_statistics, frechet_distance
 from keras_genzoo.metrics.frechet import (
@@ -31,6 +37,8 @@ __all__ = [
     "FrechetDistance",
     "MetricResult",
     "compute_reference_statistics",
+    "conditional_accuracy",
+    "conditional_accuracy_from_probabilities",
     "frechet_distance",
     "frechet_distance_from_features",
     "frechet_distance_from_stats",
@@ -38,6 +46,7 @@ __all__ = [
     "inception_score",
     "inception_score_from_probabilities",
     "kernel_inception_distance",
+    "intra_class_frechet_distance",
     "kid_from_features",
     "load_reference",
     "mode_coverage",

@@ -1,5 +1,6 @@
-"""The model families: autoencoders (Autoencoder, VAE), adversarial (GAN, DCGAN), Wasserstein
-(WGAN, WGAN-GP); the family registry; the backend-free step description they share.
+"""The model families: autoencoders (Autoencoder, VAE, ConditionalVAE), adversarial (GAN, DCGAN), Wasserstein
+(WGAN, WGAN-GP), conditional
+(ConditionalGAN, ACGAN); the family registry; the backend-free step description they share.
 
 Design. A family module says what one training step does (`training_updates`: which
 sub-model each loss updates, with which optimizer; the objectives as `keras.ops` functions of
@@ -16,10 +17,12 @@ from keras_genzoo.models import registry, steps
 from keras_genzoo.models.autoencoders import VAE, Autoencoder
 from keras_genzoo.models.adversarial import DCGAN, GAN, AdversarialModel
 from keras_genzoo.models.base import GenerativeModel
+from keras_genzoo.models.conditional import ACGAN, ConditionalAdversarialModel, ConditionalGAN
+from keras_genzoo.models.conditional_vae import ConditionalVAE
 from keras_genzoo.models.registry import create
 from keras_genzoo.models.wasserstein import WGAN, WGANGP
 
 __all__ = [
-    "AdversarialModel", "Autoencoder", "VAE", "DCGAN", "GAN", "GenerativeModel", "WGAN", "WGANGP",
-    "create", "registry", "steps",
+    "ACGAN", "AdversarialModel", "Autoencoder", "ConditionalAdversarialModel", "ConditionalGAN", "ConditionalVAE",
+    "VAE", "DCGAN", "GAN", "GenerativeModel", "WGAN", "WGANGP", "create", "registry", "steps",
 ]

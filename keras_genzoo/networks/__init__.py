@@ -1,6 +1,15 @@
 """Network builders, usable on their own: MLP and convolutional generators, discriminators,
-encoders and decoders."""
+encoders and decoders, and their conditional (label-aware) counterparts."""
 
+from keras_genzoo.networks.conditional import (
+    acgan_discriminator,
+    class_embeddings,
+    conditional_decoder,
+    conditional_discriminator,
+    conditional_encoder,
+    conditional_generator,
+    synthesis_network,
+)
 from keras_genzoo.networks.constraints import ClipConstraint
 from keras_genzoo.networks.conv import (
     conv_decoder,
@@ -15,6 +24,13 @@ from keras_genzoo.networks.mlp import mlp_decoder, mlp_discriminator, mlp_encode
 __all__ = [
     "ClipConstraint",
     "LayerNorm",
+    "acgan_discriminator",
+    "class_embeddings",
+    "conditional_decoder",
+    "conditional_discriminator",
+    "conditional_encoder",
+    "conditional_generator",
+    "synthesis_network",
     "conv_decoder",
     "conv_encoder",
     "dcgan_discriminator",

@@ -1,0 +1,180 @@
+"""The conditional VAE (Sohn et al., 2015; the "M2"-style conditioning of Kingma et al., 2014):
+the encoder `q(z | x, y)` and the decoder `p(x | z, y)` both see the class label, the prior
+stays N(0, I). To sample class `y`, draw `z ~ N(0, I)` and decode it with `y`.
+
+    loss(x, y) = -E_q[log p(x | z, y)] + beta KL(q(z | x, y) || N(0, I)),
+    z = mu(x, y) + sigma(x, y) * eps,   eps ~ N(0, I)
+
+`conditional_objective(x, labels, eps)` computes it from tensors (no gradient code; the
+backend trainers in `keras_genzoo.trainers` differentiate it).
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_genzoo import losses, networks, trainers
+from keras_genzoo.models import labels as label_utils
+from keras_genzoo.models.autoencoders import VAE, _as_numpy_batch, reparameterize
+from keras_genzoo.models.base import check_positive_int, resolve_data_shape
+
+
+@keras.saving.register_keras_serializable(package="keras_genzoo")
+class ConditionalVAE(VAE):
+    """A VAE whose encoder and decoder are conditioned on a class label.
+
+    Args:
+        data_shape / image_shape: `(H, W, C)` images in [0, 1] (H, W divisible by 4) or `(d,)` vectors.
+        num_classes: number of classes `K`; labels are integers in `[0, K)`.
+        latent_dim: size of `z`.
+        encoder: a `keras.Model` `[x, label] -> [z_mean, z_log_var]`; default
+            `networks.conditional_encoder` (one-hot label joined to the conv/MLP features).
+        decoder: a `keras.Model` `[z, label] -> data_shape` (logits for images, means for
+            vectors); default `networks.conditional_decoder` (one-hot label joined to z).
+        beta, likelihood, base_filters, seed: as in `VAE`.
+
+    History: `loss`, `reconstruction_loss`, `kl_loss` (nats per example).
+    """
+
+    def __init__(self, data_shape=None, num_classes=10, latent_dim=2, encoder=None, decoder=None, base_filters=32,
+                 seed=None, image_shape=None, **kwargs):
+        shape = resolve_data_shape(data_shape, image_shape)
+        self.num_classes = check_positive_int(num_classes, "num_classes")
+        latent_dim = check_positive_int(latent_dim, "latent_dim")
+        if encoder is None:
+            encoder = networks.conditional_encoder(shape, self.num_classes, latent_dim, base_filters=base_filters,
+                                                   seed=seed)
+        if decoder is None:
+            decoder = networks.conditional_decoder(latent_dim, shape, self.num_classes, base_filters=base_filters,
+                                                   seed=seed)
+        super().__init__(data_shape=shape, latent_dim=latent_dim, encoder=encoder, decoder=decoder,
+                         base_filters=base_filters, seed=seed, **kwargs)
+
+    def _check_networks(self, encoder, decoder):
+        for net, name in ((encoder, "encoder"), (decoder, "decoder")):
+            if not isinstance(net, keras.Model):
+                raise ValueError(f"{name} must be a keras.Model, got {type(net).__name__}.")
+        label = keras.KerasTensor((None, 1), dtype="int32")
+        try:
+            outs = encoder.compute_output_spec([keras.KerasTensor((None,) + self.data_shape), label])
+        except Exception as e:  # noqa: BLE001
+            raise ValueError(f"encoder must take [x {self.data_shape}, label (1,)]; calling it failed: {e}") from e
+        outs = outs if isinstance(outs, (list, tuple)) else [outs]
+        if len(outs) != 2 or any(tuple(o.shape[1:]) != (self.latent_dim,) for o in outs):
+            raise ValueError(
+                f"encoder must map [x {self.data_shape}, label] to [z_mean, z_log_var], each ({self.latent_dim},); "
+                f"got {[tuple(o.shape[1:]) for o in outs]}."
+            )
+        try:
+            out = decoder.compute_output_spec([keras.KerasTensor((None, self.latent_dim)), label])
+        except Exception as e:  # noqa: BLE001
+            raise ValueError(f"decoder must take [z ({self.latent_dim},), label (1,)]; calling it failed: {e}") from e
+        if tuple(out.shape[1:]) != self.data_shape:
+            raise ValueError(f"decoder must map [z, label] to {self.data_shape}; got {tuple(out.shape[1:])}.")
+
+    # ------------------------------------------------------------------ the objective, as tensors
+    def conditional_objective(self, x, labels, eps, training=True):
+        """`(loss, logs)`: the batch mean of the negative conditional ELBO (nats) with the
+        reparameterized sample `z = mu + sigma * eps`; logs `reconstruction_loss`, `kl_loss`."""
+        z_mean, z_log_var = self.encoder([x, labels], training=training)
+        z_mean, z_log_var = ops.cast(z_mean, "float32"), ops.cast(z_log_var, "float32")
+        z = reparameterize(z_mean, z_log_var, ops.cast(eps, "float32"))
+        rec = ops.mean(self._reconstruction(x, self.decoder([z, labels], training=training)))
+        kl = ops.mean(losses.kl_divergence_standard_normal(z_mean, z_log_var))
+        return rec + self.beta * kl, {"reconstruction_loss": rec, "kl_loss": kl}
+
+    def unpack_batch(self, data):
+        """`(x, labels)` of a labelled batch: `x` checked (shape, dtype), labels int32 `(B,)`."""
+        x, y = label_utils.unpack_labelled_batch(data, type(self).__name__)
+        return self.unpack_data(x), y
+
+    def latent_noise(self, x):
+        """`eps ~ N(0, I)` for the reparameterization of a batch `x`, from the model's noise hook."""
+        return self.noise("normal", (ops.shape(x)[0], self.latent_dim), "vae_eps", x)
+
+    def compute_objective(self, x, training=True, eps=None):
+        raise ValueError(f"{type(self).__name__} needs labels: use conditional_objective(x, labels, eps).")
+
+    # ------------------------------------------------------------------ the step, described for the trainers
+    def prepare_batch(self, data):
+        x, y = self.unpack_batch(data)
+        y = trainers.check_data(
+            ops.cast(y, "float32"), 0.0, self.num_classes - 1.0,
+            f"{type(self).__name__} takes labels in [0, {self.num_classes}) (0..{self.num_classes - 1}); "
+            "the batch has labels outside it",
+        )
+        return {"x": self.to_model_space(x), "labels": ops.cast(y, "int32")}
+
+    def step_noise(self, batch):
+        return {"eps": self.latent_noise(batch["x"])}
+
+    def objective(self, batch, noise, training=True):
+        return self.conditional_objective(batch["x"], batch["labels"], noise["eps"], training=training)
+
+    # ------------------------------------------------------------------ public helpers (numpy in, numpy out)
+    def call(self, inputs, training=False):
+        """`[x, labels] -> ` reconstruction (through the latent means) in data space."""
+        x, y = inputs
+        z_mean, _ = self.encoder([x, y], training=training)
+        return self.to_data_space(self.decoder([z_mean, y], training=training))
+
+    def _labels(self, labels, n):
+        return label_utils.check_labels(labels, self.num_classes, n)
+
+    def encode(self, x, labels):
+        """`(z_mean, z_log_var)` numpy of `q(z | x, y)`."""
+        x = self._check_input(x)
+        y = self._labels(labels, len(x))
+        z_mean, z_log_var = self.encoder([ops.convert_to_tensor(x), ops.convert_to_tensor(y)], training=False)
+        return np.asarray(ops.convert_to_numpy(z_mean)), np.asarray(ops.convert_to_numpy(z_log_var))
+
+    def decode(self, z, labels, batch_size=256):
+        """The decoder's mean for latent vectors `z (N, latent_dim)` and labels: images in [0, 1]."""
+        z = np.asarray(z, np.float32)
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z must have shape (N, {self.latent_dim}), got {z.shape}.")
+        y = self._labels(labels, len(z))
+        out = [
+            ops.convert_to_numpy(self.to_data_space(self.decoder(
+                [ops.convert_to_tensor(z[i : i + batch_size]), ops.convert_to_tensor(y[i : i + batch_size])],
+                training=False)))
+            for i in range(0, len(z), check_positive_int(batch_size, "batch_size"))
+        ]
+        return np.concatenate(out).astype(np.float32)
+
+    def generate(self, n, labels=None, seed=None, batch_size=256, z=None):
+        """`n` samples of the requested classes, `z ~ N(0, I)` decoded with the labels (the decoder's mean).
+
+        `labels=None` cycles through the classes; `seed` makes the output reproducible.
+        """
+        n = check_positive_int(n, "n")
+        y = label_utils.resolve_labels(n, labels, self.num_classes)
+        z = self.sample_latent(n, seed) if z is None else np.asarray(z, np.float32)
+        if z.shape != (n, self.latent_dim):
+            raise ValueError(f"z must have shape ({n}, {self.latent_dim}), got {z.shape}.")
+        return self.decode(z, y, batch_size)
+
+    def reconstruct(self, x, labels):
+        """`decode(encode(x, y), y)` through the latent means."""
+        return self.decode(self.encode(x, labels)[0], labels)
+
+    def interpolate(self, x_a, x_b, labels, steps=10):
+        """Decodes `steps` points between the codes of `x_a` and `x_b`, all with `labels`
+        (one per pair); returns `(N, steps) + data_shape`, endpoints included."""
+        steps = check_positive_int(steps, "steps")
+        if steps < 2:
+            raise ValueError(f"steps must be at least 2 (the two endpoints), got {steps}.")
+        x_a = _as_numpy_batch(x_a, self.data_shape, "x_a")
+        y = self._labels(labels, len(x_a))
+        za, zb = self.encode(x_a, y)[0], self.encode(x_b, y)[0]
+        t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[None, :, None]
+        path = ((1.0 - t) * za[:, None, :] + t * zb[:, None, :]).reshape(-1, self.latent_dim)
+        out = self.decode(path, np.repeat(y, steps))
+        return out.reshape((len(za), steps) + self.data_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["num_classes"] = self.num_classes
+        return config
