@@ -268,10 +268,26 @@ def sample(source, num, seed, labels, out, output):
 
     with output.work():
         model = runs.load_source(source)
-        if labels is not None:
+        conditional = getattr(model, "num_classes", None) is not None
+        if labels is not None and not conditional:
             raise click.BadParameter(f"{type(model).__name__} is not a conditional model; it takes no labels.",
                                      param_hint="--labels")
-        path = runs.sample_grid(model, num, seed, out)
+        if labels is not None:
+            try:
+                values = [int(v) for v in labels.split(",") if v.strip()]
+            except ValueError:
+                raise click.BadParameter(f"labels must be comma-separated integers, got {labels!r}.",
+                                         param_hint="--labels") from None
+            if len(values) == 1:
+                values = values * num
+            if len(values) != num:
+                raise click.BadParameter(f"give one label, or one per sample ({num}); got {len(values)}.",
+                                         param_hint="--labels")
+            if min(values) < 0 or max(values) >= model.num_classes:
+                raise click.BadParameter(f"labels must lie in [0, {model.num_classes}); got {values}.",
+                                         param_hint="--labels")
+            labels = values
+        path = runs.sample_grid(model, num, seed, out, labels=labels)
     output.say(f"Wrote {path}")
     output.result({"path": str(path), "n": num, "seed": seed, "model": type(model).__name__})
 

@@ -104,6 +104,10 @@ class RunConfig:
             kwargs["latent_dim"] = self.latent_dim or family.default_latent_dim
         if self.base_filters is not None and self.model != "gan":
             kwargs["base_filters"] = self.base_filters
+        if family.conditional:
+            if not info.num_classes:
+                raise RunError(f"{self.model} is conditional, but dataset {self.dataset!r} has no class labels.")
+            kwargs["num_classes"] = info.num_classes
         return kwargs
 
     def resolved_batch_size(self):
@@ -186,7 +190,7 @@ def train(config, out, command="", verbose=1, extra_callbacks=()):
         # Images in [0, 1], the range every model's fit takes (each maps them to its own range).
         train_ds = data.load(
             config.dataset, split=config.train_split, batch_size=config.resolved_batch_size(),
-            seed=config.seed, drop_remainder=True,
+            seed=config.seed, drop_remainder=True, with_labels=models.registry.get(config.model).conditional,
         )
         if config.steps_per_epoch:
             train_ds = train_ds.repeat()
@@ -265,6 +269,15 @@ def evaluate(model, dataset, names, num_samples, seed=0, verbose=False):
         else:
             r = metrics.mode_coverage(model, classifier=evaluator, **kw)
         out[name] = r.to_dict()
+    if getattr(model, "num_classes", None) is not None:
+        # Conditional models: does each sample show the class it was asked for, and how close
+        # is each class's distribution to the real class's (intra-class FD)?
+        out["conditional_accuracy"] = metrics.conditional_accuracy(
+            model, classifier=evaluator, n=num_samples, seed=seed).to_dict()
+        labelled = data.load(dataset, split="test", batch_size=500, shuffle=False, with_labels=True)
+        out["intra_class_fd"] = metrics.intra_class_frechet_distance(
+            labelled, fake=model, extractor=evaluator, n_per_class=max(10, num_samples // model.num_classes),
+            seed=seed, reference_split=split).to_dict()
     return {"dataset": dataset, "evaluator": evaluator, "metrics": out}
 
 
@@ -369,7 +382,7 @@ def load_source(source):
         raise RunError(f"could not load a model from {path} ({type(e).__name__}: {e}); {expected}.") from e
 
 
-def sample_grid(model, n, seed, out):
-    images = model.generate(n, seed=seed)
+def sample_grid(model, n, seed, out, labels=None):
+    images = model.generate(n, seed=seed, labels=labels) if labels is not None else model.generate(n, seed=seed)
     cols = int(np.ceil(np.sqrt(n)))
     return save_image(image_grid(images, cols=cols), out)

@@ -18,6 +18,8 @@ import keras
 
 from keras_genzoo.models.adversarial import DCGAN, GAN
 from keras_genzoo.models.autoencoders import VAE, Autoencoder
+from keras_genzoo.models.conditional import ACGAN, ConditionalGAN
+from keras_genzoo.models.conditional_vae import ConditionalVAE
 from keras_genzoo.models.wasserstein import WGAN, WGANGP
 
 
@@ -125,6 +127,25 @@ FAMILIES = {
             "Gulrajani et al. (2017), Improved training of Wasserstein GANs",
             "DCGAN generator, layer-normalised critic",
             recipes={"paper": Recipe(_PAPER)},
+        ),
+        Family(
+            "cvae", ConditionalVAE, "Conditional VAE",
+            "Sohn et al. (2015), Learning structured output representation using deep conditional generative models",
+            "conv encoder/decoder (base_filters=32) with the one-hot label joined in, MLP for vectors",
+            conditional=True, default_latent_dim=2, recipes={"paper": Recipe(_PAPER)},
+        ),
+        Family(
+            "cgan", ConditionalGAN, "Conditional GAN",
+            "Mirza & Osindero (2014), Conditional generative adversarial nets; "
+            "Miyato & Koyama (2018), cGANs with projection discriminator",
+            "DCGAN generator fed z and a learned label embedding; projection (or concat) discriminator",
+            conditional=True, recipes={"paper": Recipe(_PAPER)},
+        ),
+        Family(
+            "acgan", ACGAN, "AC-GAN",
+            "Odena et al. (2017), Conditional image synthesis with auxiliary classifier GANs",
+            "conditional DCGAN generator; discriminator with a source head and a class head",
+            conditional=True, recipes={"paper": Recipe(_PAPER)},
         ),
     )
 }
