@@ -191,3 +191,26 @@ def test_ema_bad_inputs():
     other = gz.networks.dcgan_generator(6, SHAPE, base_filters=8, seed=0)
     with pytest.raises(ValueError, match="has shape"):
         WeightEMA(g, decay=0.9).copy_to(other)
+
+
+def test_generator_ema_callback_averages_during_fit():
+    """The callback's average after fit equals a hand-run EMA over per-step weight snapshots."""
+    model = gz.models.DCGAN(image_shape=SHAPE, latent_dim=6, base_filters=4, seed=1)
+    model.compile()
+    x = np.random.default_rng(0).uniform(0, 1, (32,) + SHAPE).astype("float32")
+    snapshots = []
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda b, logs: snapshots.append([np.asarray(v, np.float64) for v in model.generator.variables])
+    )
+    first = [np.asarray(v, np.float64) for v in model.generator.variables]
+    cb = gz.callbacks.GeneratorEMA(decay=0.8, warmup=False)
+    model.fit(gz.data.from_array(x, batch_size=8, shuffle=False), epochs=1, verbose=0, callbacks=[cb, record])
+    ref = first
+    for snap in snapshots:
+        ref = [0.8 * r + 0.2 * s for r, s in zip(ref, snap)]
+    assert len(snapshots) == 4
+    for r, avg in zip(ref, cb.ema.variables):
+        np.testing.assert_allclose(np.asarray(avg), r, rtol=1e-5, atol=1e-6)
+    with cb.ema.swapped():
+        averaged = model.generate(4, seed=0)
+    assert not np.allclose(averaged, model.generate(4, seed=0))

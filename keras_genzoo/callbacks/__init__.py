@@ -1,6 +1,7 @@
 """Callbacks to watch generative models train: sample grids, latent interpolations, FID and
 mode coverage in the epoch logs, and a training-health guard."""
 
+from keras_genzoo.callbacks.ema import GeneratorEMA
 from keras_genzoo.callbacks.evaluation import FIDCallback, ModeCoverage
 from keras_genzoo.callbacks.grids import (
     LatentInterpolation,
@@ -14,6 +15,7 @@ from keras_genzoo.callbacks.health import TrainingHealth
 
 __all__ = [
     "FIDCallback",
+    "GeneratorEMA",
     "LatentInterpolation",
     "ModeCoverage",
     "SampleGrid",
