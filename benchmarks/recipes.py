@@ -56,7 +56,7 @@ LATENT = 128
 BASE = dict(
     g_filters=64, d_filters=64, upsample="transpose", d_norm="batch", spectral_norm=False,
     batch=128, lr_d=2e-4, lr_g=2e-4, beta_1=0.5, beta_2=0.999, loss="ns", ema=0.999, jit=False,
-    net="dcgan", latent=LATENT,
+    net="dcgan", latent=LATENT, ema_extra=(0.99, 0.995),
 )
 
 RECIPES = {
@@ -91,7 +91,7 @@ RECIPES = {
 def recipe_params(name, **overrides):
     if name not in RECIPES:
         raise SystemExit(f"unknown recipe {name!r}; known: {sorted(RECIPES)}")
-    return dict(BASE, **RECIPES[name], **overrides)
+    return {**BASE, **RECIPES[name], **overrides}
 
 
 # --------------------------------------------------------------------------- networks
@@ -186,6 +186,8 @@ class Trainer:
         self.d_opt.build(self.d.trainable_variables)
         self.g_opt.build(self.g.trainable_variables)
         self.ema = WeightEMA(self.g, decay=p["ema"]) if p["ema"] else None
+        # further averages with other decays, evaluated side by side (same training run)
+        self.extra_emas = [WeightEMA(self.g, decay=d) for d in (p.get("ema_extra") or ())]
         self.seed = tf.Variable([seed, 0], dtype=tf.int64)
         self.step = tf.function(self._step, jit_compile=p["jit"], reduce_retracing=True)
 
@@ -221,8 +223,8 @@ class Trainer:
             g_loss = self._g_loss(self.d(self.g(z, training=True), training=True))
         grads = tape.gradient(g_loss, self.g.trainable_variables)
         self.g_opt.apply_gradients(zip(grads, self.g.trainable_variables))
-        if self.ema is not None:
-            self.ema.update()
+        for ema in ([self.ema] if self.ema is not None else []) + self.extra_emas:
+            ema.update()
         return d_loss, g_loss
 
 
@@ -262,6 +264,18 @@ def train(name, steps, eval_every, seed, n_eval, csv_path, final_n=None, tag=Non
             with tr.ema.swapped():
                 fd_e, cov_e, kl_e = ev(generate(tr.g, n_eval, 0, tr.unit))
             row.update(fd_ema=round(fd_e, 2), classes_ema=cov_e, kl_ema=round(kl_e, 4))
+        for i, ema in enumerate(tr.extra_emas[:2]):
+            with ema.swapped():
+                fd_x, cov_x, _ = ev(generate(tr.g, n_eval, 0, tr.unit))
+            row.update({f"ema{i + 2}": ema.decay, f"fd_ema{i + 2}": round(fd_x, 2), f"classes_ema{i + 2}": cov_x})
+        if final_ev is not None and tr.ema is not None:  # the long-budget runs: EMA FD at final_n every checkpoint
+            with tr.ema.swapped():
+                fd_l, cov_l, kl_l = final_ev(generate(tr.g, final_n, 0, tr.unit))
+            ck = dict(recipe=tag, seed=seed, step=done, cpu_s=round(cpu, 1), wall_s=round(wall, 1), n=final_n,
+                      fd_ema=round(fd_l, 2), classes_ema=cov_l, kl_ema=round(kl_l, 4), checkpoint=True)
+            print(f"[{tag}] CHECKPOINT {json.dumps(ck)}", flush=True)
+            with open(RESULTS / "recipes_final.jsonl", "a") as f:
+                f.write(json.dumps(ck) + "\n")
         rows.append(row)
         print(f"[{tag}] " + " ".join(f"{k}={v}" for k, v in row.items() if k not in ("recipe", "seed")), flush=True)
         _append_csv(csv_path, row)
@@ -277,6 +291,10 @@ def train(name, steps, eval_every, seed, n_eval, csv_path, final_n=None, tag=Non
                 fd_pub = float(gz.metrics.frechet_distance(load_split("test")[:final_n], g_model, n=final_n,
                                                            extractor="fashion_mnist", verbose=False))
             out.update(fd_ema=round(fd_e, 2), classes_ema=cov_e, kl_ema=round(kl_e, 4), fd_ema_public=round(fd_pub, 2))
+        for ema in tr.extra_emas:
+            with ema.swapped():
+                fd_x, cov_x, kl_x = final_ev(generate(tr.g, final_n, 0, tr.unit))
+            out[f"ema_{ema.decay}"] = dict(fd=round(fd_x, 2), classes=cov_x, kl=round(kl_x, 4))
         print(f"[{tag}] FINAL {json.dumps(out)}", flush=True)
         with open(RESULTS / "recipes_final.jsonl", "a") as f:
             f.write(json.dumps(out) + "\n")
@@ -297,12 +315,21 @@ class _GenerateWrapper:
 
 
 FIELDS = ["recipe", "seed", "step", "batch", "cpu_s", "wall_s", "d_loss", "g_loss", "fd", "classes", "kl",
-          "fd_ema", "classes_ema", "kl_ema"]
+          "fd_ema", "classes_ema", "kl_ema", "ema2", "fd_ema2", "classes_ema2", "ema3", "fd_ema3", "classes_ema3"]
 
 
 def _append_csv(path, row):
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists()
+    if not new:
+        with open(path) as f:
+            old = list(csv.DictReader(f))
+            header = old and list(old[0].keys())
+        if header and header != FIELDS:  # columns were added: rewrite the file with the new header
+            with open(path, "w", newline="") as f:
+                w = csv.DictWriter(f, FIELDS)
+                w.writeheader()
+                w.writerows({k: r.get(k, "") for k in FIELDS} for r in old)
     with open(path, "a", newline="") as f:
         w = csv.DictWriter(f, FIELDS)
         if new:
@@ -350,6 +377,30 @@ def report(csv_path, recipes=None, out_png=None):
     print(f"wrote {out_png}")
 
 
+def speed(names, steps, overrides_list):
+    """CPU-ms and wall-ms per training step, recipes alternated in one process (same conditions)."""
+    trainers = []
+    for name, ov in zip(names, overrides_list):
+        p = recipe_params(name, **ov)
+        tr = Trainer(p, 0)
+        it = iter(dataset(p["batch"], 0, tr.unit))
+        for _ in range(5):
+            tr.step(next(it))  # trace
+        trainers.append((name + (" " + json.dumps(ov) if ov else ""), tr, it, p))
+    res = {t[0]: [] for t in trainers}
+    for _ in range(3):
+        for label, tr, it, p in trainers:
+            c0, w0 = time.process_time(), time.perf_counter()
+            for _ in range(steps):
+                out = tr.step(next(it))
+            float(out[0])
+            res[label].append(((time.process_time() - c0) / steps * 1000, (time.perf_counter() - w0) / steps * 1000))
+    for label, r in res.items():
+        cpu = min(x[0] for x in r)
+        wall = min(x[1] for x in r)
+        print(f"{label}: {cpu:.1f} CPU-ms/step, {wall:.1f} wall-ms/step (best of 3 x {steps} steps)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -365,6 +416,9 @@ def main():
     t.add_argument("--cpu-budget", type=float, default=None, help="stop at the first checkpoint past this many CPU-s")
     t.add_argument("--set", nargs="*", default=[], help="override recipe fields, e.g. batch=64 ema=0.99")
     sub.add_parser("list")
+    sp = sub.add_parser("speed")
+    sp.add_argument("--recipes", nargs="+", required=True, help="name or name:key=value,key=value")
+    sp.add_argument("--steps", type=int, default=50)
     r = sub.add_parser("report")
     r.add_argument("--csv", type=Path, default=CSV_PATH)
     r.add_argument("--recipes", nargs="*")
@@ -373,6 +427,17 @@ def main():
     if a.cmd == "list":
         for k in RECIPES:
             print(k, json.dumps(recipe_params(k)))
+    elif a.cmd == "speed":
+        names, ovs = [], []
+        for spec in a.recipes:
+            name, _, rest = spec.partition(":")
+            ov = {}
+            for kv in filter(None, rest.split(",")):
+                k, v = kv.split("=", 1)
+                ov[k] = json.loads(v) if not v.isalpha() else v
+            names.append(name)
+            ovs.append(ov)
+        speed(names, a.steps, ovs)
     elif a.cmd == "report":
         report(a.csv, a.recipes, a.png)
     else:
