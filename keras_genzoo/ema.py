@@ -45,13 +45,20 @@ class WeightEMA:
             `tf.train.ExponentialMovingAverage` with `num_updates`), so that the average is not
             dominated by the random initial weights in short runs.
 
+        averaged: optional second network of the same architecture (e.g.
+            `keras.models.clone_model(model)`) whose variables hold the average; it is set to
+            `model`'s weights now and frozen (`trainable = False`). A model that keeps this
+            network as an attribute saves and loads the average with its other weights, and
+            samples from it directly. Without it the average lives in new standalone variables.
+
     Attributes:
-        variables: the averaged variables, in the order of `model.variables` (non-trainable
-            `keras.Variable`s: save them alongside the model to keep the average).
-        updates: an int64 counter of `update()` calls.
+        variables: the averaged variables, in the order of `model.variables` (save them
+            alongside the model to keep the average).
+        averaged: the network holding the average, or `None`.
+        updates: an int64 counter of `update()` calls (track it too, for the warm-up).
     """
 
-    def __init__(self, model, decay=0.999, warmup=True):
+    def __init__(self, model, decay=0.999, warmup=True, averaged=None):
         if not isinstance(model, keras.Model):
             raise ValueError(f"model must be a keras.Model, got {type(model).__name__}.")
         if not model.built or not model.variables:
@@ -59,7 +66,34 @@ class WeightEMA:
         self.model = model
         self.decay = _check_decay(decay)
         self.warmup = bool(warmup)
-        self.variables = [
+        self.averaged = averaged
+        if averaged is not None:
+            if not isinstance(averaged, keras.Model):
+                raise ValueError(f"averaged must be a keras.Model, got {type(averaged).__name__}.")
+            if not averaged.built:
+                averaged.build(model.input_shape)
+            self._check_same(averaged)
+            averaged.trainable = False
+            self.variables = list(averaged.variables)
+            for avg, v in zip(self.variables, model.variables):
+                avg.assign(v.value)
+        else:
+            self.variables = self._new_variables(model)
+        self.updates = keras.Variable(0, dtype="int64", trainable=False, name="ema_updates")
+
+    def _check_same(self, target):
+        if len(target.variables) != len(self.model.variables):
+            raise ValueError(
+                f"{target.name!r} has {len(target.variables)} variables, {self.model.name!r} has "
+                f"{len(self.model.variables)}: the average needs the same architecture."
+            )
+        for t, v in zip(target.variables, self.model.variables):
+            if tuple(t.shape) != tuple(v.shape):
+                raise ValueError(f"variable {t.path} has shape {tuple(t.shape)}, {v.path} has {tuple(v.shape)}.")
+
+    @staticmethod
+    def _new_variables(model):
+        return [
             keras.Variable(
                 # a copy: a backend variable passed as the initial value would be shared, not copied
                 ops.copy(ops.convert_to_tensor(v.value)),
@@ -69,7 +103,6 @@ class WeightEMA:
             )
             for v in model.variables
         ]
-        self.updates = keras.Variable(0, dtype="int64", trainable=False, name="ema_updates")
 
     def current_decay(self):
         """The decay the next `update()` uses (a scalar tensor)."""

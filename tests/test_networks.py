@@ -214,3 +214,23 @@ def test_generator_ema_callback_averages_during_fit():
     with cb.ema.swapped():
         averaged = model.generate(4, seed=0)
     assert not np.allclose(averaged, model.generate(4, seed=0))
+
+
+def test_ema_into_a_frozen_clone_matches_standalone_average():
+    g = _tiny_generator()
+    clone = keras.models.clone_model(g)
+    into = WeightEMA(g, decay=0.5, warmup=False, averaged=clone)
+    alone = WeightEMA(g, decay=0.5, warmup=False)
+    z = _z()
+    np.testing.assert_array_equal(np.asarray(clone(z, training=False)), np.asarray(g(z, training=False)))
+    assert not clone.trainable and clone.trainable_variables == []
+    for step in range(2):
+        _perturb(g, 10 + step)
+        into.update()
+        alone.update()
+    for a, b in zip(into.variables, alone.variables):  # same variable order, same values
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(np.asarray(clone(z, training=False)),
+                               np.asarray(alone.averaged_model()(z, training=False)), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="same architecture"):
+        WeightEMA(g, averaged=keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)]))
