@@ -1,6 +1,7 @@
 """Callbacks to watch generative models train: sample grids, latent interpolations, FID and
 mode coverage in the epoch logs, a training-health guard, and plain progress lines for logs."""
 
+from keras_genzoo.callbacks.ema import GeneratorEMA
 from keras_genzoo.callbacks.evaluation import FIDCallback, ModeCoverage
 from keras_genzoo.callbacks.grids import (
     LatentInterpolation,
@@ -16,6 +17,7 @@ from keras_genzoo.callbacks.progress import PlainProgress
 
 __all__ = [
     "FIDCallback",
+    "GeneratorEMA",
     "LatentInterpolation",
     "ModeCoverage",
     "PlainProgress",

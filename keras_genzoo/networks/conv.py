@@ -39,12 +39,38 @@ def _norm(kind, name, sync=False):
     raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {kind!r}.")
 
 
-def dcgan_generator(latent_dim, image_shape, base_filters=64, sync_batch_norm=False, seed=None, name="generator"):
-    """`z -> image`: Dense to `(H/4, W/4, 2f)`, then two stride-2 transposed convolutions.
+UPSAMPLINGS = ("transpose", "nearest", "bilinear")
 
-    Layers: Dense + BN + ReLU, ConvT(f, 4, s2) + BN + ReLU, ConvT(C, 4, s2) + tanh.
+
+def dcgan_generator(
+    latent_dim,
+    image_shape,
+    base_filters=64,
+    sync_batch_norm=False,
+    seed=None,
+    name="generator",
+    upsample="transpose",
+    kernel_size=None,
+):
+    """`z -> image`: Dense to `(H/4, W/4, 2f)`, then two stride-2 upsampling stages.
+
+    Layers with `upsample="transpose"` (the DCGAN paper's; the default): Dense + BN + ReLU,
+    ConvT(f, 4, s2) + BN + ReLU, ConvT(C, 4, s2) + tanh.
+
+    With `upsample="nearest"` or `"bilinear"` each transposed convolution becomes an
+    `UpSampling2D(2)` followed by a stride-1 convolution (kernel 3 by default), which avoids
+    the checkerboard artefacts of strided transposed convolutions (Odena et al., 2016,
+    "Deconvolution and checkerboard artifacts").
+
+    Args:
+        upsample: `"transpose"`, `"nearest"` or `"bilinear"`.
+        kernel_size: kernel of the two upsampling convolutions; 4 for `"transpose"`, 3 otherwise.
     """
     _check_image_shape(image_shape)
+    if upsample not in UPSAMPLINGS:
+        raise ValueError(f"upsample must be one of {UPSAMPLINGS}, got {upsample!r}.")
+    if kernel_size is None:
+        kernel_size = 4 if upsample == "transpose" else 3
     h, w, c = image_shape
     z = keras.Input((latent_dim,), name="z")
     x = layers.Dense(
@@ -53,12 +79,20 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, sync_batch_norm=Fa
     x = _norm("batch", "project_bn", sync_batch_norm)(x)
     x = layers.ReLU(name="project_relu")(x)
     x = layers.Reshape((h // 4, w // 4, base_filters * 2), name="reshape")(x)
-    x = layers.Conv2DTranspose(
-        base_filters, 4, 2, padding="same", use_bias=False, kernel_initializer=dcgan_initializer(seed, 1), name="up_1"
-    )(x)
+
+    def up(x, filters, index, use_bias):
+        init = dcgan_initializer(seed, index)
+        if upsample == "transpose":
+            return layers.Conv2DTranspose(filters, kernel_size, 2, padding="same", use_bias=use_bias,
+                                          kernel_initializer=init, name=f"up_{index}")(x)
+        x = layers.UpSampling2D(2, interpolation=upsample, name=f"up_{index}_resize")(x)
+        return layers.Conv2D(filters, kernel_size, padding="same", use_bias=use_bias, kernel_initializer=init,
+                             name=f"up_{index}")(x)
+
+    x = up(x, base_filters, 1, use_bias=False)
     x = _norm("batch", "up_1_bn", sync_batch_norm)(x)
     x = layers.ReLU(name="up_1_relu")(x)
-    x = layers.Conv2DTranspose(c, 4, 2, padding="same", kernel_initializer=dcgan_initializer(seed, 2), name="up_2")(x)
+    x = up(x, c, 2, use_bias=True)
     out = layers.Activation("tanh", name="tanh", dtype="float32")(x)
     return keras.Model(z, out, name=name)
 
@@ -71,6 +105,7 @@ def dcgan_discriminator(
     sync_batch_norm=False,
     seed=None,
     name="discriminator",
+    spectral_norm=False,
 ):
     """`image -> (1,)` unnormalised score: two stride-2 convolutions and a linear output.
 
@@ -81,24 +116,35 @@ def dcgan_discriminator(
         normalization: `"batch"` (DCGAN, WGAN), `"layer"` (WGAN-GP: the gradient penalty is
             per example, which batch norm would break) or `None`.
         constraint: a constraint set on every kernel and bias (WGAN's `ClipConstraint`).
+        spectral_norm: wrap the two convolutions and the output layer in
+            `keras.layers.SpectralNormalization` (Miyato et al., 2018; one power iteration per
+            training call), which bounds each layer's Lipschitz constant. Usually combined with
+            `normalization=None`. Not with `constraint`.
     """
     _check_image_shape(image_shape)
     if normalization not in NORMALIZATIONS:
         raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}.")
+    if spectral_norm and constraint is not None:
+        raise ValueError("spectral_norm=True and a weight constraint do not combine; pass one of them.")
     seed = None if seed is None else seed + 100  # keep the discriminator's draws apart from the generator's
     kw = dict(kernel_constraint=constraint, bias_constraint=constraint)
+
+    def sn(layer):
+        return layers.SpectralNormalization(layer, name=f"{layer.name}_sn") if spectral_norm else layer
+
     x_in = keras.Input(tuple(image_shape), name="x")
-    x = layers.Conv2D(base_filters, 4, 2, padding="same", kernel_initializer=dcgan_initializer(seed, 0), name="down_1", **kw)(x_in)
+    x = sn(layers.Conv2D(base_filters, 4, 2, padding="same", kernel_initializer=dcgan_initializer(seed, 0),
+                         name="down_1", **kw))(x_in)
     x = layers.LeakyReLU(0.2, name="down_1_lrelu")(x)
-    x = layers.Conv2D(
+    x = sn(layers.Conv2D(
         base_filters * 2, 4, 2, padding="same", use_bias=normalization is None,
         kernel_initializer=dcgan_initializer(seed, 1), name="down_2", **kw,
-    )(x)
+    ))(x)
     if normalization is not None:
         x = _norm(normalization, "down_2_norm", sync_batch_norm)(x)
     x = layers.LeakyReLU(0.2, name="down_2_lrelu")(x)
     x = layers.Flatten(name="flatten")(x)
-    out = layers.Dense(1, name="score", dtype="float32", kernel_initializer=dcgan_initializer(seed, 2), **kw)(x)
+    out = sn(layers.Dense(1, name="score", dtype="float32", kernel_initializer=dcgan_initializer(seed, 2), **kw))(x)
     return keras.Model(x_in, out, name=name)
 
 

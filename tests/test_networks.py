@@ -1,0 +1,236 @@
+"""Network builders' options (upsampling mode, spectral normalisation) and the weight EMA."""
+
+import keras
+import numpy as np
+import pytest
+
+import keras_genzoo as gz
+from keras_genzoo.ema import WeightEMA
+
+SHAPE = (8, 8, 1)
+
+
+def _z(n=4, d=6, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, d)).astype("float32")
+
+
+# ----------------------------------------------------------------------------- generator upsampling
+@pytest.mark.parametrize("upsample", ["transpose", "nearest", "bilinear"])
+def test_generator_upsample_modes_shapes_and_range(upsample):
+    g = gz.networks.dcgan_generator(6, SHAPE, base_filters=4, seed=0, upsample=upsample)
+    assert g.output_shape == (None,) + SHAPE
+    x = np.asarray(g(_z(), training=False))
+    assert x.shape == (4,) + SHAPE
+    assert np.all(np.abs(x) <= 1.0)
+
+
+def test_generator_default_is_the_papers_transposed_convolutions():
+    g = gz.networks.dcgan_generator(6, SHAPE, base_filters=4, seed=0)
+    kinds = {layer.name: type(layer).__name__ for layer in g.layers}
+    assert kinds["up_1"] == kinds["up_2"] == "Conv2DTranspose"
+    assert "up_1_resize" not in kinds
+    # Dense 6 -> 2*2*8 (no bias), BN(32) x4, ConvT 4x4 8->4 (no bias), BN(4) x4, ConvT 4x4 4->1 + bias
+    expected = 6 * 32 + 4 * 32 + 4 * 4 * 8 * 4 + 4 * 4 + 4 * 4 * 4 * 1 + 1
+    assert g.count_params() == expected
+
+
+def test_generator_nearest_uses_resize_then_3x3_convolution():
+    g = gz.networks.dcgan_generator(6, SHAPE, base_filters=4, seed=0, upsample="nearest")
+    up1 = g.get_layer("up_1")
+    assert type(g.get_layer("up_1_resize")).__name__ == "UpSampling2D"
+    assert type(up1).__name__ == "Conv2D" and tuple(up1.kernel_size) == (3, 3) and tuple(up1.strides) == (1, 1)
+    expected = 6 * 32 + 4 * 32 + 3 * 3 * 8 * 4 + 4 * 4 + 3 * 3 * 4 * 1 + 1
+    assert g.count_params() == expected
+
+
+def test_generator_nearest_upsampling_matches_a_numpy_reference():
+    """The resize stage is nearest-neighbour: each pixel repeated in a 2x2 block."""
+    g = gz.networks.dcgan_generator(6, SHAPE, base_filters=4, seed=0, upsample="nearest")
+    inner = keras.Model(g.input, [g.get_layer("reshape").output, g.get_layer("up_1_resize").output])
+    before, after = (np.asarray(t) for t in inner(_z(), training=False))
+    np.testing.assert_array_equal(after, before.repeat(2, axis=1).repeat(2, axis=2))
+
+
+@pytest.mark.parametrize("upsample", ["transpose", "nearest"])
+def test_generator_seeded_determinism(upsample):
+    a = gz.networks.dcgan_generator(6, SHAPE, base_filters=4, seed=3, upsample=upsample)
+    b = gz.networks.dcgan_generator(6, SHAPE, base_filters=4, seed=3, upsample=upsample)
+    c = gz.networks.dcgan_generator(6, SHAPE, base_filters=4, seed=4, upsample=upsample)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+    np.testing.assert_array_equal(np.asarray(a(_z())), np.asarray(b(_z())))
+    assert not np.allclose(a.get_weights()[0], c.get_weights()[0])
+
+
+def test_generator_bad_upsample_names_the_choices():
+    with pytest.raises(ValueError, match=r"upsample must be one of .*'transpose'.*'nearest'.*got 'cubic'"):
+        gz.networks.dcgan_generator(6, SHAPE, base_filters=4, upsample="cubic")
+
+
+def test_generator_kernel_size_option():
+    g = gz.networks.dcgan_generator(6, SHAPE, base_filters=4, seed=0, upsample="nearest", kernel_size=5)
+    assert tuple(g.get_layer("up_2").kernel_size) == (5, 5)
+    assert g.output_shape == (None,) + SHAPE
+
+
+# ----------------------------------------------------------------------------- spectral normalisation
+def test_discriminator_spectral_norm_wraps_convolutions_and_output():
+    d = gz.networks.dcgan_discriminator(SHAPE, base_filters=4, normalization=None, spectral_norm=True, seed=0)
+    wrapped = [layer for layer in d.layers if isinstance(layer, keras.layers.SpectralNormalization)]
+    assert [w.layer.name for w in wrapped] == ["down_1", "down_2", "score"]
+    assert d.output_shape == (None, 1)
+
+
+def test_spectral_norm_bounds_the_largest_singular_value():
+    d = gz.networks.dcgan_discriminator(SHAPE, base_filters=4, normalization=None, spectral_norm=True, seed=0)
+    x = np.random.default_rng(0).uniform(-1, 1, (4,) + SHAPE).astype("float32")
+    for layer in d.layers:  # make the raw kernels far from norm 1 first
+        if isinstance(layer, keras.layers.SpectralNormalization):
+            layer.layer.kernel.assign(np.asarray(layer.layer.kernel) * 50.0)
+    for _ in range(30):  # each training call runs one power iteration and rescales the kernel
+        d(x, training=True)
+    for layer in d.layers:
+        if isinstance(layer, keras.layers.SpectralNormalization):
+            k = np.asarray(layer.layer.kernel, np.float64)
+            sigma = np.linalg.svd(k.reshape(-1, k.shape[-1]), compute_uv=False)[0]
+            assert sigma == pytest.approx(1.0, abs=0.05), layer.name
+
+
+def test_spectral_norm_inference_leaves_weights_alone_and_is_seeded():
+    a = gz.networks.dcgan_discriminator(SHAPE, base_filters=4, normalization=None, spectral_norm=True, seed=2)
+    b = gz.networks.dcgan_discriminator(SHAPE, base_filters=4, normalization=None, spectral_norm=True, seed=2)
+    x = np.random.default_rng(1).uniform(-1, 1, (3,) + SHAPE).astype("float32")
+    before = [w.copy() for w in a.get_weights()]
+    np.testing.assert_array_equal(np.asarray(a(x, training=False)), np.asarray(b(x, training=False)))
+    for w0, w1 in zip(before, a.get_weights()):
+        np.testing.assert_array_equal(w0, w1)
+
+
+def test_spectral_norm_and_constraint_are_exclusive():
+    with pytest.raises(ValueError, match="spectral_norm=True and a weight constraint"):
+        gz.networks.dcgan_discriminator(SHAPE, base_filters=4, spectral_norm=True,
+                                        constraint=gz.networks.ClipConstraint(0.01))
+
+
+def test_discriminator_defaults_unchanged():
+    d = gz.networks.dcgan_discriminator(SHAPE, base_filters=4, seed=0)
+    assert not any(isinstance(layer, keras.layers.SpectralNormalization) for layer in d.layers)
+    assert [layer.name for layer in d.layers][1:4] == ["down_1", "down_1_lrelu", "down_2"]
+
+
+# ----------------------------------------------------------------------------- weight EMA
+def _tiny_generator(seed=0):
+    return gz.networks.dcgan_generator(6, SHAPE, base_filters=4, seed=seed)
+
+
+def _perturb(model, seed):
+    rng = np.random.default_rng(seed)
+    for v in model.variables:
+        v.assign(np.asarray(v) + rng.normal(size=v.shape).astype("float32"))
+
+
+def test_ema_update_matches_hand_computed_average():
+    g = _tiny_generator()
+    ema = WeightEMA(g, decay=0.75, warmup=False)
+    ref = [np.asarray(v, np.float64) for v in g.variables]
+    for step in range(3):
+        _perturb(g, step)
+        ema.update()
+        ref = [0.75 * r + 0.25 * np.asarray(v, np.float64) for r, v in zip(ref, g.variables)]
+    for r, avg in zip(ref, ema.variables):
+        np.testing.assert_allclose(np.asarray(avg), r, rtol=1e-5, atol=1e-6)
+    assert int(ema.updates.numpy() if hasattr(ema.updates, "numpy") else ema.updates) == 3
+
+
+def test_ema_warmup_decay_schedule():
+    g = _tiny_generator()
+    ema = WeightEMA(g, decay=0.999)
+    got = []
+    for _ in range(3):
+        got.append(float(ema.current_decay()))
+        ema.update()
+    np.testing.assert_allclose(got, [1 / 10, 2 / 11, 3 / 12], rtol=1e-6)
+    assert float(WeightEMA(g, decay=0.5).current_decay()) == pytest.approx(0.1)
+
+
+def test_ema_copies_weights_at_creation():
+    g = _tiny_generator()
+    ema = WeightEMA(g, decay=0.9)
+    before = [np.asarray(v).copy() for v in g.variables]
+    _perturb(g, 0)  # the average must not follow the model's variables
+    for b, avg in zip(before, ema.variables):
+        np.testing.assert_array_equal(np.asarray(avg), b)
+
+
+def test_ema_swapped_and_averaged_model():
+    g = _tiny_generator()
+    ema = WeightEMA(g, decay=0.5, warmup=False)
+    _perturb(g, 1)
+    ema.update()
+    z = _z()
+    raw = np.asarray(g(z, training=False))
+    with ema.swapped() as m:
+        swapped = np.asarray(m(z, training=False))
+    np.testing.assert_array_equal(np.asarray(g(z, training=False)), raw)  # weights restored
+    assert not np.allclose(swapped, raw)
+    np.testing.assert_allclose(np.asarray(ema.averaged_model()(z, training=False)), swapped, rtol=1e-6, atol=1e-6)
+    # a clone with the same averaged weights, built by hand
+    clone = keras.models.clone_model(g)
+    clone.set_weights([np.asarray(v) for v in ema.variables])
+    np.testing.assert_allclose(np.asarray(clone(z, training=False)), swapped, rtol=1e-6, atol=1e-6)
+
+
+def test_ema_bad_inputs():
+    g = _tiny_generator()
+    with pytest.raises(ValueError, match=r"decay must be in \[0, 1\), got 1.0"):
+        WeightEMA(g, decay=1.0)
+    with pytest.raises(ValueError, match="decay must be a number"):
+        WeightEMA(g, decay="fast")
+    with pytest.raises(ValueError, match="model must be a keras.Model"):
+        WeightEMA([1, 2], decay=0.9)
+    other = gz.networks.dcgan_generator(6, SHAPE, base_filters=8, seed=0)
+    with pytest.raises(ValueError, match="has shape"):
+        WeightEMA(g, decay=0.9).copy_to(other)
+
+
+def test_generator_ema_callback_averages_during_fit():
+    """The callback's average after fit equals a hand-run EMA over per-step weight snapshots."""
+    model = gz.models.DCGAN(image_shape=SHAPE, latent_dim=6, base_filters=4, seed=1)
+    model.compile()
+    x = np.random.default_rng(0).uniform(0, 1, (32,) + SHAPE).astype("float32")
+    snapshots = []
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda b, logs: snapshots.append([np.asarray(v, np.float64) for v in model.generator.variables])
+    )
+    first = [np.asarray(v, np.float64) for v in model.generator.variables]
+    cb = gz.callbacks.GeneratorEMA(decay=0.8, warmup=False)
+    model.fit(gz.data.from_array(x, batch_size=8, shuffle=False), epochs=1, verbose=0, callbacks=[cb, record])
+    ref = first
+    for snap in snapshots:
+        ref = [0.8 * r + 0.2 * s for r, s in zip(ref, snap)]
+    assert len(snapshots) == 4
+    for r, avg in zip(ref, cb.ema.variables):
+        np.testing.assert_allclose(np.asarray(avg), r, rtol=1e-5, atol=1e-6)
+    with cb.ema.swapped():
+        averaged = model.generate(4, seed=0)
+    assert not np.allclose(averaged, model.generate(4, seed=0))
+
+
+def test_ema_into_a_frozen_clone_matches_standalone_average():
+    g = _tiny_generator()
+    clone = keras.models.clone_model(g)
+    into = WeightEMA(g, decay=0.5, warmup=False, averaged=clone)
+    alone = WeightEMA(g, decay=0.5, warmup=False)
+    z = _z()
+    np.testing.assert_array_equal(np.asarray(clone(z, training=False)), np.asarray(g(z, training=False)))
+    assert not clone.trainable and clone.trainable_variables == []
+    for step in range(2):
+        _perturb(g, 10 + step)
+        into.update()
+        alone.update()
+    for a, b in zip(into.variables, alone.variables):  # same variable order, same values
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(np.asarray(clone(z, training=False)),
+                               np.asarray(alone.averaged_model()(z, training=False)), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="same architecture"):
+        WeightEMA(g, averaged=keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)]))
