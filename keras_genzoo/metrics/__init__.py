@@ -13,6 +13,7 @@ from keras_genzoo.metrics.frechet import (
     frechet_distance_from_features,
     frechet_distance_from_stats,
 )
+from keras_genzoo.metrics.mixtures import mixture_mode_coverage, mixture_mode_histogram
 from keras_genzoo.metrics.protocol import MetricResult, load_reference, save_reference
 from keras_genzoo.metrics.scores import (
     inception_score,
@@ -40,6 +41,8 @@ __all__ = [
     "kernel_inception_distance",
     "kid_from_features",
     "load_reference",
+    "mixture_mode_coverage",
+    "mixture_mode_histogram",
     "mode_coverage",
     "mode_coverage_from_probabilities",
     "precision_recall",

@@ -9,10 +9,11 @@ from keras_genzoo.networks.conv import (
     dcgan_generator,
     dcgan_initializer,
 )
-from keras_genzoo.networks.mlp import mlp_decoder, mlp_discriminator, mlp_encoder, mlp_generator
+from keras_genzoo.networks.mlp import Pack, mlp_decoder, mlp_discriminator, mlp_encoder, mlp_generator
 
 __all__ = [
     "ClipConstraint",
+    "Pack",
     "conv_decoder",
     "conv_encoder",
     "dcgan_discriminator",
