@@ -65,7 +65,8 @@ def gan(latent_dim=128, g_units=None, d_units=None, lr=2e-4, b1=0.5, b2=0.999, p
 
 
 def wgangp(latent_dim=128, g_units=None, d_units=None, lr=1e-4, b1=0.0, b2=0.9, n_critic=5, packing=1, g_lr=None,
-           prior="normal", gp_weight=10.0):
+           prior="normal", gp_weight=10.0, decay_steps=None):
+    """A WGAN-GP setting; `decay_steps` (fit steps) anneals both learning rates to 1% with a cosine."""
     def build(seed):
         kwargs = {}
         if g_units is not None:
@@ -74,34 +75,41 @@ def wgangp(latent_dim=128, g_units=None, d_units=None, lr=1e-4, b1=0.0, b2=0.9, 
             )
         m = gz.models.WGANGP(data_shape=(2,), latent_dim=latent_dim, latent_prior=prior, n_critic=n_critic,
                              gp_weight=gp_weight, seed=seed, **kwargs)
-        m.compile(d_optimizer=adam(lr, b1, b2, "d_adam"), g_optimizer=adam(g_lr or lr, b1, b2, "g_adam"))
+        d_lr, gen_lr = lr, g_lr or lr
+        if decay_steps:  # the critic's optimizer steps every fit step, the generator's every n_critic-th
+            d_lr = keras.optimizers.schedules.CosineDecay(lr, decay_steps, alpha=0.01)
+            gen_lr = keras.optimizers.schedules.CosineDecay(gen_lr, decay_steps // n_critic, alpha=0.01)
+        m.compile(d_optimizer=adam(d_lr, b1, b2, "d_adam"), g_optimizer=adam(gen_lr, b1, b2, "g_adam"))
         return m
 
     return build
 
 
 SETTINGS = {
-    # GAN: the package's vector defaults today (G 256-512, D 512-256, latent 128, Adam 2e-4/0.5)
+    # The package's vector defaults before this study: G 256-512 / D 512-256, latent 128, Adam 2e-4 (0.5, 0.999).
     "gan-current": gan(),
-    # the unrolled-GAN paper's sizes: G 2x128 ReLU, D 1x128; latent 256
-    "gan-unrolled": gan(256, (128, 128), (128,), lr=1e-4, b1=0.5),
-    # VEEGAN/PacGAN-like sizes: G 4x400, D 3x200; small latent (2), Adam 1e-4 / 0.8
-    "gan-pacgan": gan(2, (400, 400, 400, 400), (200, 200, 200), lr=1e-4, b1=0.8),
-    "gan-pacgan-pac2": gan(2, (400, 400, 400, 400), (200, 200, 200), lr=1e-4, b1=0.8, packing=2),
-    "gan-mid": gan(16, (128, 128, 128), (128, 128), lr=1e-3, b1=0.5),
-    "gan-mid-pac2": gan(16, (128, 128, 128), (128, 128), lr=1e-3, b1=0.5, packing=2),
-    "gan-mid-pac4": gan(16, (128, 128, 128), (128, 128), lr=1e-3, b1=0.5, packing=4),
-    "gan-mid-lr3e4": gan(16, (128, 128, 128), (128, 128), lr=3e-4, b1=0.5),
-    "gan-mid-lr3e4-pac2": gan(16, (128, 128, 128), (128, 128), lr=3e-4, b1=0.5, packing=2),
     "gan-current-pac2": gan(128, (256, 512), (512, 256), packing=2),
-    # WGAN-GP: today's vector defaults (G/critic 256-256, latent 128, Adam 1e-4 (0, 0.9), n_critic 5)
+    # the unrolled-GAN paper's sizes: G 2x128 ReLU, D 1x128, latent 256, Adam 1e-4
+    "gan-unrolled": gan(256, (128, 128), (128,), lr=1e-4, b1=0.5),
+    # this study: latent 2, G and D 3x256, Adam 1e-3 (0.5, 0.999)
+    "gan-ring": gan(2, (256, 256, 256), (256, 256, 256), lr=1e-3, b1=0.5),
+    "gan-ring-lr1e4": gan(2, (256, 256, 256), (256, 256, 256), lr=1e-4, b1=0.5),
+    "gan-ring-pac2": gan(2, (256, 256, 256), (256, 256, 256), lr=1e-3, b1=0.5, packing=2),
+    # WGAN-GP before this study: G/critic 256-256, latent 128, Adam 1e-4 (0, 0.9), n_critic 5, lambda 10
     "wgangp-current": wgangp(),
     "wgangp-b05": wgangp(lr=1e-4, b1=0.5, b2=0.9),
-    "wgangp-mid": wgangp(16, (128, 128, 128), (128, 128), lr=1e-4, b1=0.5, b2=0.9),
-    "wgangp-mid-lr3e4": wgangp(16, (128, 128, 128), (128, 128), lr=3e-4, b1=0.5, b2=0.9),
-    "wgangp-mid-lr1e3": wgangp(16, (128, 128, 128), (128, 128), lr=1e-3, b1=0.5, b2=0.9),
-    "wgangp-mid-lr1e3-nc2": wgangp(16, (128, 128, 128), (128, 128), lr=1e-3, b1=0.5, b2=0.9, n_critic=2),
-    "wgangp-mid-lr1e3-pac2": wgangp(16, (128, 128, 128), (128, 128), lr=1e-3, b1=0.5, b2=0.9, packing=2),
+    # this study: latent 2, G and critic 3x256, Adam (0.5, 0.9)
+    "wgangp-ring-gp10": wgangp(2, (256, 256, 256), (256, 256, 256), lr=1e-4, b1=0.5, b2=0.9),
+    "wgangp-ring-gp0.1": wgangp(2, (256, 256, 256), (256, 256, 256), lr=1e-4, b1=0.5, b2=0.9, gp_weight=0.1),
+    "wgangp-ring-lr1e3-gp0.1": wgangp(2, (256, 256, 256), (256, 256, 256), lr=1e-3, b1=0.5, b2=0.9, gp_weight=0.1),
+    "wgangp-ring-lr1e3-gp1": wgangp(2, (256, 256, 256), (256, 256, 256), lr=1e-3, b1=0.5, b2=0.9, gp_weight=1.0),
+    "wgangp-ring-lr1e3-gp1-nc2": wgangp(2, (256, 256, 256), (256, 256, 256), lr=1e-3, b1=0.5, b2=0.9, gp_weight=1.0,
+                                        n_critic=2),
+    "wgangp-ring-lr1e3-gp1-cos": wgangp(2, (256, 256, 256), (256, 256, 256), lr=1e-3, b1=0.5, b2=0.9, gp_weight=1.0,
+                                        decay_steps=10_000),
+    "wgangp-ring-lr1e3-gp1-nc2-cos": wgangp(2, (256, 256, 256), (256, 256, 256), lr=1e-3, b1=0.5, b2=0.9,
+                                            gp_weight=1.0, n_critic=2, decay_steps=10_000),
+    "wgangp-ring-lr3e4-gp1": wgangp(2, (256, 256, 256), (256, 256, 256), lr=3e-4, b1=0.5, b2=0.9, gp_weight=1.0),
 }
 
 
@@ -187,8 +195,10 @@ def main(argv=None):
     p.add_argument("--eval-every", type=int, default=1000)
     p.add_argument("--threads", type=int, default=1, help="TensorFlow intra/inter-op threads")
     p.add_argument("--json", help="append rows (JSON lines) to this file")
+    p.add_argument("--save-samples", help="directory for each run's 2,500 final samples (SETTING_seedN.npy)")
     p.add_argument("--plot", help="save a figure of the final samples of --plot-settings (seed = first seed)")
     p.add_argument("--plot-settings", nargs="+", default=[])
+    p.add_argument("--plot-from", help="only plot: read SETTING_seedN.npy from this directory (no training)")
     args = p.parse_args(argv)
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
@@ -196,7 +206,17 @@ def main(argv=None):
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
 
-    header = f"{'setting':24s} {'seed':>4s} {'modes':>5s} {'HQ %':>6s} {'rev KL':>7s} {'steps':>6s} {'G steps':>7s} " \
+    if args.plot_from:
+        figures = {}
+        for name in args.plot_settings:
+            x = np.load(os.path.join(args.plot_from, f"{name}_seed{args.seeds[0]}.npy"))
+            r = gz.metrics.mixture_mode_coverage(x, CENTERS, STD)
+            figures[f"{name} (seed {args.seeds[0]})\n{r.value}/8 modes, HQ {100 * r.details['high_quality_fraction']:.0f}%"] = x
+        plot(figures, args.plot)
+        print("figure:", args.plot)
+        return 0
+
+    header = f"{'setting':26s} {'seed':>4s} {'modes':>5s} {'HQ %':>6s} {'rev KL':>7s} {'steps':>6s} {'G steps':>7s} " \
              f"{'hit at':>6s} {'CPU s':>7s}"
     print(header, flush=True)
     protocol, figures = None, {}
@@ -204,11 +224,14 @@ def main(argv=None):
         for seed in args.seeds:
             row, protocol, samples = run(name, seed, args.steps, args.batch, args.eval_every)
             hit = "-" if row["first_hit"] is None else str(row["first_hit"])
-            print(f"{name:24s} {seed:4d} {row['modes']:5d} {100 * row['hq']:6.1f} {row['reverse_kl']:7.3f} "
+            print(f"{name:26s} {seed:4d} {row['modes']:5d} {100 * row['hq']:6.1f} {row['reverse_kl']:7.3f} "
                   f"{row['steps']:6d} {row['g_steps']:7d} {hit:>6s} {row['cpu_s']:7.1f}", flush=True)
             if args.json:
                 with open(args.json, "a") as f:
                     f.write(json.dumps(row) + "\n")
+            if args.save_samples:
+                os.makedirs(args.save_samples, exist_ok=True)
+                np.save(os.path.join(args.save_samples, f"{name}_seed{seed}.npy"), samples)
             if name in args.plot_settings and seed == args.seeds[0]:
                 figures[f"{name} (seed {seed})\n{row['modes']}/8 modes, HQ {100 * row['hq']:.0f}%"] = samples
     print("\nprotocol:", json.dumps(dict(protocol, batch=args.batch, steps=args.steps, data="100,000 fixed samples of "

@@ -255,3 +255,21 @@ def test_packed_discriminator_names_the_problem_for_a_ragged_last_batch():
     ds = tf.data.Dataset.from_tensor_slices(gz.data.ring_of_gaussians(10, seed=0)).batch(8)  # batches of 8 and 2
     with pytest.raises(tf.errors.InvalidArgumentError, match="needs a batch size divisible by 4"):
         m.fit(ds, epochs=1, verbose=0)
+
+
+@pytest.mark.skipif(not _models_train_here(), reason="the models' training steps do not support this backend yet")
+def test_gan_packing_kwarg_builds_a_packed_discriminator_and_round_trips(tmp_path):
+    m = gz.models.GAN(data_shape=(2,), latent_dim=2, hidden_units=(8, 8), packing=2, seed=0)
+    assert m.discriminator.get_layer("pack").packing == 2
+    assert m.discriminator.get_layer("dense_0").kernel.shape == (4, 8)
+    m.compile()
+    m.fit(gz.data.ring_of_gaussians(40, seed=0, batch_size=20), epochs=1, verbose=0)
+    path = tmp_path / "gan.keras"
+    m.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.packing == 2 and loaded.get_config()["packing"] == 2
+    np.testing.assert_allclose(loaded.generate(5, seed=3), m.generate(5, seed=3), rtol=1e-6)
+    with pytest.raises(ValueError, match="packing must be a positive integer"):
+        gz.models.GAN(data_shape=(2,), packing=0)
+    with pytest.raises(ValueError, match="DCGAN's convolutional discriminator has no packing"):
+        gz.models.DCGAN(image_shape=(8, 8, 1), packing=2)
