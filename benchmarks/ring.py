@@ -98,6 +98,8 @@ SETTINGS = {
     # WGAN-GP before this study: G/critic 256-256, latent 128, Adam 1e-4 (0, 0.9), n_critic 5, lambda 10
     "wgangp-current": wgangp(),
     "wgangp-b05": wgangp(lr=1e-4, b1=0.5, b2=0.9),
+    "wgangp-mid": wgangp(16, (128, 128, 128), (128, 128), lr=1e-4, b1=0.5, b2=0.9),
+    "wgangp-mid-lr3e4": wgangp(16, (128, 128, 128), (128, 128), lr=3e-4, b1=0.5, b2=0.9),
     # this study: latent 2, G and critic 3x256, Adam (0.5, 0.9)
     "wgangp-ring-gp10": wgangp(2, (256, 256, 256), (256, 256, 256), lr=1e-4, b1=0.5, b2=0.9),
     "wgangp-ring-gp0.1": wgangp(2, (256, 256, 256), (256, 256, 256), lr=1e-4, b1=0.5, b2=0.9, gp_weight=0.1),
@@ -199,6 +201,7 @@ def main(argv=None):
     p.add_argument("--plot", help="save a figure of the final samples of --plot-settings (seed = first seed)")
     p.add_argument("--plot-settings", nargs="+", default=[])
     p.add_argument("--plot-from", help="only plot: read SETTING_seedN.npy from this directory (no training)")
+    p.add_argument("--table-from", help="only print a markdown table of the rows in this JSON-lines file")
     args = p.parse_args(argv)
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
@@ -206,6 +209,15 @@ def main(argv=None):
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
 
+    if args.table_from:
+        print("| setting | family | seed | modes | HQ % | reverse KL | steps (G steps) | target met at | CPU s |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for line in open(args.table_from):
+            r = json.loads(line)
+            hit = "-" if r["first_hit"] is None else f"{r['first_hit']:,}"
+            print(f"| {r['setting']} | {r['family']} | {r['seed']} | {r['modes']}/8 | {100 * r['hq']:.1f} | "
+                  f"{r['reverse_kl']:.3f} | {r['steps']:,} ({r['g_steps']:,}) | {hit} | {r['cpu_s']:.0f} |")
+        return 0
     if args.plot_from:
         figures = {}
         for name in args.plot_settings:
