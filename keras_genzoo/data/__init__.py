@@ -9,6 +9,7 @@ gz.data.info("fashion_mnist").source                                    # where 
 """
 
 from keras_genzoo.data.catalog import CATALOG, DatasetSpec, get_spec
+from keras_genzoo.data.mixtures import grid_centers, grid_of_gaussians, ring_centers, ring_of_gaussians, sample_mixture
 from keras_genzoo.data.pipeline import (
     DatasetInfo,
     from_array,
@@ -25,7 +26,12 @@ __all__ = [
     "from_array",
     "from_directory",
     "get_spec",
+    "grid_centers",
+    "grid_of_gaussians",
     "info",
     "load",
     "names",
+    "ring_centers",
+    "ring_of_gaussians",
+    "sample_mixture",
 ]

@@ -19,6 +19,7 @@ from keras_genzoo.metrics.frechet import (
     frechet_distance_from_features,
     frechet_distance_from_stats,
 )
+from keras_genzoo.metrics.mixtures import mixture_mode_coverage, mixture_mode_histogram
 from keras_genzoo.metrics.protocol import MetricResult, load_reference, save_reference
 from keras_genzoo.metrics.scores import (
     inception_score,
@@ -49,6 +50,8 @@ __all__ = [
     "intra_class_frechet_distance",
     "kid_from_features",
     "load_reference",
+    "mixture_mode_coverage",
+    "mixture_mode_histogram",
     "mode_coverage",
     "mode_coverage_from_probabilities",
     "precision_recall",

@@ -251,11 +251,19 @@ class GAN(AdversarialModel):
 
     Works on vectors (`data_shape=(d,)`, linear generator output in data units) and on
     images (flattened; tanh output in [-1, 1]).
+
+    `packing=m` (PacGAN, Lin et al. 2018) makes the default discriminator score packs of `m`
+    samples (`networks.mlp_discriminator(packing=m)`), a remedy for mode collapse; the batch
+    size must then be a multiple of `m`.
     """
 
     default_batch_size = 64
 
-    def __init__(self, data_shape=None, latent_dim=128, generator_loss="non_saturating", hidden_units=None, **kwargs):
+    def __init__(
+        self, data_shape=None, latent_dim=128, generator_loss="non_saturating", hidden_units=None, packing=1, **kwargs
+    ):
+        # packing (PacGAN, Lin et al. 2018): the default discriminator scores packs of `packing` samples
+        self.packing = check_positive_int(packing, "packing")
         if generator_loss not in losses.GENERATOR_LOSSES:
             raise ValueError(
                 f"generator_loss must be one of {sorted(losses.GENERATOR_LOSSES)}, got {generator_loss!r}."
@@ -270,7 +278,7 @@ class GAN(AdversarialModel):
         activation = "tanh" if self.is_image_model else None
         return (
             networks.mlp_generator(self.latent_dim, self.data_shape, g_units, output_activation=activation, seed=self.seed),
-            networks.mlp_discriminator(self.data_shape, d_units, seed=self.seed),
+            networks.mlp_discriminator(self.data_shape, d_units, seed=self.seed, packing=self.packing),
         )
 
     def default_optimizers(self):
@@ -287,7 +295,7 @@ class GAN(AdversarialModel):
 
     def get_config(self):
         config = super().get_config()
-        config.update(generator_loss=self.generator_loss_name, hidden_units=self.hidden_units)
+        config.update(generator_loss=self.generator_loss_name, hidden_units=self.hidden_units, packing=self.packing)
         return config
 
 
@@ -312,6 +320,8 @@ class DCGAN(GAN):
         self.base_filters = check_positive_int(base_filters, "base_filters")
         self.sync_batch_norm = bool(sync_batch_norm)
         kwargs.pop("hidden_units", None)
+        if kwargs.get("packing", 1) != 1:
+            raise ValueError("DCGAN's convolutional discriminator has no packing; use GAN(packing=...) (MLP networks).")
         super().__init__(image_shape=image_shape, latent_dim=latent_dim, **kwargs)
 
     def default_networks(self):
@@ -329,6 +339,7 @@ class DCGAN(GAN):
     def get_config(self):
         config = super().get_config()
         config.pop("hidden_units", None)
+        config.pop("packing", None)
         config["image_shape"] = config.pop("data_shape")
         config.update(base_filters=self.base_filters, sync_batch_norm=self.sync_batch_norm)
         return config

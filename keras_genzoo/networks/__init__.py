@@ -19,11 +19,12 @@ from keras_genzoo.networks.conv import (
     dcgan_initializer,
 )
 from keras_genzoo.networks.layers import LayerNorm
-from keras_genzoo.networks.mlp import mlp_decoder, mlp_discriminator, mlp_encoder, mlp_generator
+from keras_genzoo.networks.mlp import Pack, mlp_decoder, mlp_discriminator, mlp_encoder, mlp_generator
 
 __all__ = [
     "ClipConstraint",
     "LayerNorm",
+    "Pack",
     "acgan_discriminator",
     "class_embeddings",
     "conditional_decoder",
