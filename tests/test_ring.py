@@ -217,15 +217,6 @@ def test_packed_discriminator_saves_and_loads(tmp_path):
     assert loaded.get_layer("pack").packing == 4
 
 
-def _models_train_here():
-    try:
-        gz.gradients.check_backend()
-    except RuntimeError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _models_train_here(), reason="the models' training steps do not support this backend yet")
 def test_gan_trains_with_a_packed_discriminator_and_is_deterministic():
     def train():
         keras.utils.set_random_seed(0)
@@ -257,7 +248,7 @@ def test_packed_discriminator_names_the_problem_for_a_ragged_last_batch():
         m.fit(ds, epochs=1, verbose=0)
 
 
-@pytest.mark.skipif(not _models_train_here(), reason="the models' training steps do not support this backend yet")
+
 def test_gan_packing_kwarg_builds_a_packed_discriminator_and_round_trips(tmp_path):
     m = gz.models.GAN(data_shape=(2,), latent_dim=2, hidden_units=(8, 8), packing=2, seed=0)
     assert m.discriminator.get_layer("pack").packing == 2

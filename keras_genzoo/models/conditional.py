@@ -71,7 +71,8 @@ class ConditionalAdversarialModel(AdversarialModel):
     label-embedding generator, labelled batches, configuration.
 
     Args:
-        data_shape / image_shape: one example, `(H, W, C)` (H, W divisible by 4) or `(d,)`.
+        data_shape: one example, `(H, W, C)` (H, W divisible by 4) or `(d,)`.
+        image_shape: alias of `data_shape`.
         num_classes: number of classes `K`; labels are integers in `[0, K)`.
         latent_dim: size of `z`.
         generator: a `keras.Model` `[z (latent_dim,), label (1,)] -> data_shape`; default
@@ -82,7 +83,9 @@ class ConditionalAdversarialModel(AdversarialModel):
         hidden_units: MLP widths for vector data: `(g_units, d_units)` pairs are derived as
             `hidden_units` for G and its reverse for D; default (256, 512) / (512, 256).
         sync_batch_norm: synchronise batch-norm statistics across replicas.
-        n_critic, latent_prior, seed: as in `AdversarialModel`.
+        n_critic: discriminator updates per generator update, as in `AdversarialModel`.
+        latent_prior: `"normal"` or `"uniform"`.
+        seed: seeds the training noise and the default networks' weights.
     """
 
     #: the objectives the family accepts
@@ -399,11 +402,11 @@ class ACGAN(ConditionalAdversarialModel):
     `losses.acgan_discriminator_loss` / `acgan_generator_loss`). Defaults: Adam(2e-4,
     beta_1=0.5), `n_critic=1`, batch norm in D except its first layer.
 
-    Takes the arguments of `ConditionalAdversarialModel`, and:
+    Takes the arguments of `ConditionalAdversarialModel` (its `discriminator`: a
+    `keras.Model` `x -> [source (1,), class_logits (num_classes,)]`, default
+    `networks.acgan_discriminator`), and:
 
     Args:
-        discriminator: a `keras.Model` `x -> [source (1,), class_logits (num_classes,)]`;
-            default `networks.acgan_discriminator`.
         class_loss_weight: `w`, the weight of the class terms, >= 0 (the paper: 1).
         generator_loss: `"non_saturating"` or `"minimax"` (the source term of G's loss).
         fake_class_loss: whether D's class term includes the fakes (`True`, the paper's

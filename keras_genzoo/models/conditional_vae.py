@@ -26,14 +26,18 @@ class ConditionalVAE(VAE):
     """A VAE whose encoder and decoder are conditioned on a class label.
 
     Args:
-        data_shape / image_shape: `(H, W, C)` images in [0, 1] (H, W divisible by 4) or `(d,)` vectors.
+        data_shape: `(H, W, C)` images in [0, 1] (H, W divisible by 4) or `(d,)` vectors.
+        image_shape: alias of `data_shape`.
         num_classes: number of classes `K`; labels are integers in `[0, K)`.
         latent_dim: size of `z`.
         encoder: a `keras.Model` `[x, label] -> [z_mean, z_log_var]`; default
             `networks.conditional_encoder` (one-hot label joined to the conv/MLP features).
         decoder: a `keras.Model` `[z, label] -> data_shape` (logits for images, means for
             vectors); default `networks.conditional_decoder` (one-hot label joined to z).
-        beta, likelihood, base_filters, seed: as in `VAE`.
+        base_filters: width of the default conv networks.
+        seed: seeds the training noise and the default networks' weights.
+
+    `beta` and `likelihood` are as in `VAE`.
 
     History: `loss`, `reconstruction_loss`, `kl_loss` (nats per example).
     """
