@@ -403,3 +403,25 @@ def test_save_and_load(tmp_path, cls, kw):
     if cls is not gz.models.ConditionalVAE:
         assert loaded.d_optimizer is not None and loaded.g_optimizer is not None
         np.testing.assert_array_equal(loaded.label_embeddings(), m.label_embeddings())
+
+
+@pytest.mark.parametrize("family", ["ConditionalGAN", "ACGAN"])
+def test_labels_are_learned_on_a_labelled_mixture(family):
+    """One Gaussian per class on a 2-D plane: after 1,500 fit steps, at least 80% of the
+    samples generated for each class lie nearest that class's own component."""
+    import keras
+
+    centers = np.array([[2.0, 0.0], [-1.0, 1.7], [-1.0, -1.7]], np.float32)
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 128 * 1500).astype(np.int32)
+    x = (centers[y] + 0.1 * rng.normal(size=(len(y), 2))).astype(np.float32)
+    cls = getattr(gz.models, family)
+    model = cls(data_shape=(2,), num_classes=3, latent_dim=2, hidden_units=(64, 64), embedding_dim=4, seed=0)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5), g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5))
+    model.fit(gz.data.from_array(x, y, batch_size=128, seed=0), epochs=1, verbose=0)
+    labels = np.repeat(np.arange(3), 500)
+    samples = model.generate(1500, labels=labels, seed=1)
+    nearest = np.argmin(((samples[:, None, :] - centers[None]) ** 2).sum(-1), axis=1)
+    for k in range(3):
+        share = float(np.mean(nearest[labels == k] == k))
+        assert share >= 0.8, (family, k, share)
