@@ -99,7 +99,7 @@ def main(argv=None):
     print(f"measuring {args.name} on {args.num_samples} samples ...", flush=True)
     sample, notes = cards.sample_metrics(model, dataset, family, n=args.num_samples, seed=args.seed)
     objective = cards.objective_metrics(model, dataset, family)
-    spread = cards.fd_spread(model, dataset, family) if "fd" in sample else None
+    spread = cards.fd_spread(model, dataset, family, n=min(1000, args.num_samples)) if "fd" in sample else None
     metrics = {**sample, **objective}
     steps = hub.optimizer_iterations(model)
     model_config = {k: v for k, v in model.get_config().items() if k not in getattr(model, "sub_model_names", ())}

@@ -127,11 +127,14 @@ def file_url(origin, filename):
     return origin.rstrip("/") + "/" + urllib.parse.quote(filename)
 
 
+def keras_home():
+    """`$KERAS_HOME` (read now, not at import), else `~/.keras`, as Keras itself defaults."""
+    return Path(os.environ.get("KERAS_HOME") or Path("~/.keras").expanduser())
+
+
 def cache_dir(name):
     """Where downloaded files of entry `name` are kept: `$KERAS_HOME/genzoo/<name>`."""
-    import keras
-
-    return Path(keras.config.keras_home()) / "genzoo" / name
+    return keras_home() / "genzoo" / name
 
 
 def _fetch(name, filename, record, origin, registry_path):
@@ -142,10 +145,12 @@ def _fetch(name, filename, record, origin, registry_path):
 
     url = file_url(origin, filename)
     target = cache_dir(name) / filename
+    # get_file falls back to /tmp/.keras when the cache directory is not writable, or not there yet.
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         path = keras.utils.get_file(
             fname=filename, origin=url, file_hash=record["sha256"], hash_algorithm="sha256",
-            cache_dir=keras.config.keras_home(), cache_subdir=os.path.join("genzoo", name),
+            cache_dir=str(keras_home()), cache_subdir=os.path.join("genzoo", name),
         )
     except ValueError as e:
         # get_file checked the download against the hash and refused it; say which file and both hashes.
