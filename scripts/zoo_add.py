@@ -52,8 +52,9 @@ def read_run(source):
         if (source / "history.csv").exists():
             with open(source / "history.csv") as f:
                 history = list(csv.DictReader(f))
-        return source / "model.keras", config["config"], config.get("command"), metrics.get("train_seconds"), history
-    return source, {}, None, None, []
+        run = dict(config["config"], **{k: config[k] for k in ("model_kwargs", "learning_rate") if k in config})
+        return source / "model.keras", run, config.get("command"), metrics, history
+    return source, {}, None, {}, []
 
 
 def summary_of(metrics):
@@ -85,7 +86,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     start = time.process_time()
-    model_path, run, command, train_seconds, history = read_run(args.source)
+    model_path, run, command, run_metrics, history = read_run(args.source)
     model = keras.models.load_model(model_path)
     family = args.family or run.get("model") or FAMILY_OF_CLASS.get(type(model).__name__)
     dataset = args.dataset or run.get("dataset")
@@ -120,7 +121,8 @@ def main(argv=None):
             "epochs": len(history) or run.get("epochs"),
             "batch_size": run.get("batch_size") or getattr(type(model), "default_batch_size", None),
             "seed": run.get("seed"),
-            "wall_clock_seconds": train_seconds,
+            "wall_clock_seconds": run_metrics.get("train_seconds"),
+            "cpu_seconds": run_metrics.get("cpu_seconds"),
             "wall_clock_note": "measured on a shared 2-core machine while other jobs ran: an upper bound",
             "final_epoch_logs": {k: float(v) for k, v in (history[-1] if history else {}).items()
                                  if k != "epoch" and v not in ("", "NA", "nan")},
