@@ -137,3 +137,30 @@ def test_cards_hold_what_the_issue_asks_for():
         if card["family"] == "autoencoder":
             assert "test_reconstruction_loss" in card["metrics"]
         assert json.dumps(card)  # plain JSON
+
+
+@pytest.mark.skipif(not ENTRIES, reason="no registered entries")
+def test_cli_list_show_sample(tmp_path):
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    def genzoo(*args):
+        out = subprocess.run([sys.executable, "-m", "keras_genzoo.cli", "zoo", *map(str, args)], capture_output=True,
+                             text=True, timeout=600, cwd=ROOT)
+        assert out.returncode == 0, out.stderr[-2000:]
+        return out.stdout
+
+    listing = genzoo("list")
+    for name in ENTRIES:
+        assert name in listing
+    name = ENTRIES[0]
+    card = gz.zoo.card(name)
+    shown = genzoo("show", name)
+    assert card["training"]["command"] in shown and f"{card['metrics']['fd']['value']:.4g}" in shown
+    genzoo("sample", name, "-n", "9", "--seed", "3", "--out", tmp_path / "grid.png")
+    from keras_genzoo.utils import image_grid
+
+    expected = image_grid(gz.zoo.load(name).generate(9, seed=3), cols=3)
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "grid.png")), expected)
