@@ -3,7 +3,6 @@ registry, hash verification, safe-mode loading, remote (file://) origins, traini
 from_preset, SavedModel export, scripts/zoo_add.py and the `genzoo zoo` commands."""
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -354,14 +353,15 @@ def test_zoo_add_measures_and_registers_a_model_file(tmp_path):
 
 
 # ------------------------------------------------------------------ genzoo zoo
-def _genzoo(*args):
-    return subprocess.run([sys.executable, "-m", "keras_genzoo.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=600)
-
-
 def test_cli_unknown_name_exits_2_listing_the_choices():
-    out = _genzoo("zoo", "show", "no_such_entry")
-    assert out.returncode == 2
-    assert "unknown zoo entry 'no_such_entry'; choose from:" in out.stderr
+    from click.testing import CliRunner
+
+    from keras_genzoo import cli
+
+    result = CliRunner().invoke(cli.main, ["zoo", "show", "no_such_entry"])
+    assert result.exit_code == 2
+    assert "unknown zoo entry 'no_such_entry'; choose from:" in result.output
     for name in gz.zoo.available():
-        assert name in out.stderr
+        assert name in result.output
+    result = CliRunner().invoke(cli.main, ["zoo", "sample", "no_such_entry", "--out", "x.png"])
+    assert result.exit_code == 2 and "choose from:" in result.output

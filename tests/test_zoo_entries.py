@@ -141,16 +141,15 @@ def test_cards_hold_what_the_issue_asks_for():
 
 @pytest.mark.skipif(not ENTRIES, reason="no registered entries")
 def test_cli_list_show_sample(tmp_path):
-    import subprocess
-    import sys
-
+    from click.testing import CliRunner
     from PIL import Image
 
+    from keras_genzoo import cli
+
     def genzoo(*args):
-        out = subprocess.run([sys.executable, "-m", "keras_genzoo.cli", "zoo", *map(str, args)], capture_output=True,
-                             text=True, timeout=600, cwd=ROOT)
-        assert out.returncode == 0, out.stderr[-2000:]
-        return out.stdout
+        result = CliRunner().invoke(cli.main, ["zoo", *map(str, args)])
+        assert result.exit_code == 0, result.output
+        return result.output
 
     listing = genzoo("list")
     for name in ENTRIES:
