@@ -78,7 +78,7 @@ def test_entry_reproduces_its_card(name):
     Tolerances, all from numbers on the card: FD at 1,000 samples is biased upwards relative to
     10,000 (docs/assets/evaluation/numbers.json: 4.5 ± 1.2 for real vs real at 1,000, 0.35 at
     10,000), so it is compared with the card's own FD at 1,000 samples over 5 other seeds:
-    |FD - mean| <= max(4 std, 3% of the mean). Classes covered must match. The test objective on
+    |FD - mean| <= max(4 std, 3% of the mean). Class coverage: see below. The test objective on
     the first 1,000 test images must lie within 4 standard errors of the card's whole-split value,
     the standard error being the card's spread of 500-image batch means divided by sqrt(2).
     """
@@ -92,7 +92,13 @@ def test_entry_reproduces_its_card(name):
     assert abs(fd - spread["mean"]) <= tolerance, (
         f"{name}: FD at {N_CHECK} = {fd:.2f}, card {spread['mean']:.2f} ± {spread['std']:.2f} (tolerance {tolerance:.2f})")
     assert fd >= card["metrics"]["fd"]["value"] - tolerance  # at 1,000 samples FD is not below its 10,000 value
-    assert measured["coverage"]["value"] == card["metrics"]["coverage"]["value"]
+    # Coverage: a class is covered at a share >= 1%. Classes the card saw at >= 2% of 10,000 samples
+    # must be covered now, classes it saw below 0.5% must not; those in between may go either way.
+    card_share = np.asarray(card["metrics"]["coverage"]["details"]["counts"]) / card["metrics"]["coverage"]["protocol"]["n_fake"]
+    now = np.asarray(measured["coverage"]["details"]["counts"]) / N_CHECK
+    threshold = measured["coverage"]["details"]["threshold"]
+    assert np.all(now[card_share >= 2 * threshold] >= threshold), (card_share, now)
+    assert np.all(now[card_share < 0.5 * threshold] < threshold), (card_share, now)
     objective = cards.objective_metrics(model, dataset, family, n=N_CHECK)
     for key, value in objective.items():
         reference = card["metrics"][key]

@@ -99,7 +99,7 @@ def objective_metrics(model, dataset, family, n=None, batch_size=500):
     for i in range(0, len(x), batch_size):
         batch = x[i : i + batch_size]
         # The model's own objective, as its test step computes it (no compile needed).
-        loss, logs = model.compute_objective(batch, training=False)
+        loss, logs = model.compute_objective(keras.ops.convert_to_tensor(batch), training=False)
         if not getattr(model, "variational", False):
             losses.append(float(keras.ops.convert_to_numpy(logs["reconstruction_loss"])))
             mses.append(float(np.mean((model.reconstruct(batch) - batch) ** 2)))
