@@ -351,5 +351,149 @@ def evaluate(source, dataset, metric_names, num_samples, seed, out, output):
     output.result(result)
 
 
+# ============================================================================ genzoo zoo ...
+# The pretrained zoo (keras_genzoo/zoo). This block is owned by the zoo; other commands live above.
+
+
+def _zoo_name(ctx, param, value):
+    """Checks NAME against the registry: an unknown name is a usage error (exit 2) listing the choices."""
+    from keras_genzoo.zoo import hub
+
+    names = hub.available()
+    if value not in names:
+        raise click.BadParameter(f"unknown zoo entry {value!r}; choose from: {', '.join(names) or '(none)'}.",
+                                 ctx=ctx, param=param)
+    return value
+
+
+def _format_metric(m):
+    if not isinstance(m, dict) or m.get("value") is None:
+        return "-"
+    value = f"{m['value']:.4g}"
+    return value + ("" if m.get("std") is None else f" ± {m['std']:.2g}")
+
+
+@main.group()
+def zoo():
+    """The pretrained zoo: list, show, sample from and evaluate its entries."""
+
+
+@zoo.command(name="list")
+def zoo_list():
+    """List the entries with their headline numbers (from the registry; nothing is loaded)."""
+    from keras_genzoo.zoo import hub
+
+    rows = [("name", "family", "dataset", "FD", "classes", "size", "origin")]
+    for name, record in hub.read_registry()["entries"].items():
+        summary = record.get("summary", {})
+        size = sum(f["bytes"] for f in record["files"].values())
+        fd = summary.get("fd")
+        rows.append((name, str(record.get("family")), str(record.get("dataset")),
+                     "-" if fd is None else f"{fd:.4g}", str(summary.get("classes_covered", "-")),
+                     f"{size / 1e6:.2f} MB", record.get("origin", "local")))
+    _table(rows)
+
+
+@zoo.command(name="show")
+@click.argument("name", callback=_zoo_name)
+@click.option("--json", "as_json", is_flag=True, help="Print the whole card as JSON.")
+def zoo_show(name, as_json):
+    """Print the card of NAME: data, model, training command and measured metrics."""
+    from keras_genzoo import zoo as gz_zoo
+
+    card = gz_zoo.card(name)
+    if as_json:
+        click.echo(json.dumps(card, indent=2))
+        return
+    training = card.get("training", {})
+    click.echo(f"{name}: {card.get('class')} ({card.get('family')}) on {card.get('dataset')} "
+               f"[{card.get('split')}]")
+    click.echo(f"  parameters: {card.get('parameters', {}).get('total')}   files: "
+               + ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in card.get("file_bytes", {}).items()))
+    click.echo(f"  reproduce: {training.get('command')}")
+    click.echo(f"  trained: {training.get('steps')} steps, {training.get('wall_clock_seconds')} s wall-clock")
+    rows = [("metric", "value", "protocol")]
+    for key, m in card.get("metrics", {}).items():
+        p = m.get("protocol", {})
+        rows.append((m.get("metric", key), _format_metric(m),
+                     ", ".join(f"{k}={p[k]}" for k in ("extractor", "n_real", "n_fake", "n", "split", "seed") if k in p)))
+    _table(rows)
+    for note in card.get("notes", []):
+        click.echo(f"  note: {note}")
+
+
+@zoo.command(name="sample")
+@click.argument("name", callback=_zoo_name)
+@click.option("-n", "num", type=POSITIVE, default=64, show_default=True, help="Number of samples.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--labels", type=str, default=None, help="Comma-separated class labels (conditional entries).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("grid.png"), show_default=True)
+def zoo_sample(name, num, seed, labels, out):
+    """Save a grid of NUM samples of zoo entry NAME."""
+    import numpy as np
+
+    from keras_genzoo import zoo as gz_zoo
+    from keras_genzoo.utils import image_grid, save_image
+
+    model = gz_zoo.load(name)
+    kwargs = {}
+    num_classes = getattr(model, "num_classes", None)
+    if labels is not None:
+        if not num_classes:
+            raise click.BadParameter(f"{name} is not a conditional model; it takes no labels.", param_hint="--labels")
+        try:
+            values = [int(v) for v in labels.split(",") if v.strip()]
+        except ValueError:
+            raise click.BadParameter(f"expected comma-separated integers, got {labels!r}.", param_hint="--labels")
+        if not values or any(not 0 <= v < num_classes for v in values):
+            raise click.BadParameter(f"labels must lie in 0..{num_classes - 1}, got {labels!r}.", param_hint="--labels")
+        kwargs["labels"] = np.resize(np.asarray(values), num)
+    elif num_classes:
+        kwargs["labels"] = np.arange(num) % num_classes
+    images = model.generate(num, seed=seed, **kwargs)
+    cols = int(np.ceil(np.sqrt(num)))
+    click.echo(f"Wrote {save_image(image_grid(images, cols=cols), out)}")
+
+
+@zoo.command(name="eval")
+@click.argument("name", callback=_zoo_name)
+@click.option("--num-samples", type=click.IntRange(min=100), default=10000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write JSON here.")
+def zoo_eval(name, num_samples, seed, out):
+    """Re-measure NAME's metrics (the card's protocol) and print them next to the card's."""
+    from keras_genzoo import zoo as gz_zoo
+    from keras_genzoo.utils import atomic_write
+    from keras_genzoo.zoo import cards
+
+    card = gz_zoo.card(name)
+    model = gz_zoo.load(name)
+    measured, notes = cards.sample_metrics(model, card["dataset"], card["family"], n=num_samples, seed=seed)
+    measured.update(cards.objective_metrics(model, card["dataset"], card["family"]))
+    rows = [("metric", "measured now", "card", "protocol")]
+    for key, m in measured.items():
+        p = m["protocol"]
+        rows.append((m["metric"], _format_metric(m), _format_metric(card.get("metrics", {}).get(key)),
+                     ", ".join(f"{k}={p[k]}" for k in ("extractor", "n_real", "n_fake", "n", "seed") if k in p)))
+    _table(rows)
+    for note in notes:
+        click.echo(f"note: {note}")
+    if out is not None:
+        with atomic_write(out, "w") as f:
+            f.write(json.dumps({"name": name, "metrics": measured, "notes": notes}, indent=2) + "\n")
+        click.echo(f"Wrote {out}")
+
+
+@zoo.command(name="export")
+@click.argument("name", callback=_zoo_name)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="SavedModel directory.")
+def zoo_export(name, out):
+    """Write NAME's generator/decoder as a TensorFlow SavedModel: serve(noise[, labels]) -> images in [0, 1]."""
+    from keras_genzoo import zoo as gz_zoo
+
+    click.echo(f"Wrote {gz_zoo.export(name, out)}")
+# ============================================================================ end of genzoo zoo
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
