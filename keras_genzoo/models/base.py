@@ -261,6 +261,15 @@ class GenerativeModel(keras.Model):
     #: the range the networks work in (tanh generators: [-1, 1])
     internal_image_range = (-1.0, 1.0)
 
+    @classmethod
+    def from_preset(cls, name, with_optimizers=False, registry=None):
+        """A pretrained model from the zoo, keras-hub style: `gz.models.VAE.from_preset("vae_fashion_mnist")`.
+
+        The same as `gz.zoo.load(name)` (hash-verified, cached), and checks that the entry is a `cls`."""
+        from keras_genzoo import zoo
+
+        return zoo.from_preset(cls, name, with_optimizers=with_optimizers, registry=registry)
+
     #: attributes holding sub-models, serialized into the config by name (and so part of the saved format)
     sub_model_names = ()
 
