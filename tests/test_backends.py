@@ -107,10 +107,11 @@ def test_gradient_penalty_gradients_match_finite_differences():
     import keras
     from keras import ops
 
-    from keras_genzoo import losses, trainers
+    from keras_genzoo import trainers
 
-    previous = keras.config.floatx()
+    previous, previous_policy = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")  # a policy set by an earlier test would win over floatx
     try:
         critic = gz.networks.dcgan_discriminator((8, 8, 1), 4, "layer", seed=0, name="critic")
         rng = np.random.default_rng(1)
@@ -144,3 +145,4 @@ def test_gradient_penalty_gradients_match_finite_differences():
         np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-7)
     finally:
         keras.config.set_floatx(previous)
+        keras.config.set_dtype_policy(previous_policy)

@@ -195,7 +195,7 @@ def test_defaults_follow_the_papers():
         assert m.n_critic == 1 and float(m.d_optimizer.learning_rate) == pytest.approx(2e-4) and m.d_optimizer.beta_1 == 0.5
     wgp.compile()
     assert wgp.n_critic == 5 and wgp.gp_weight == 10.0 and (wgp.d_optimizer.beta_1, wgp.d_optimizer.beta_2) == (0.0, 0.9)
-    assert "LayerNormalization" in [type(layer).__name__ for layer in wgp.discriminator.layers]
+    assert "LayerNorm" in [type(layer).__name__ for layer in wgp.discriminator.layers]
     assert cgan.conditioning == "projection" and acgan.class_loss_weight == 1.0
     assert gz.models.ConditionalGAN(image_shape=(28, 28, 1), num_classes=10).latent_dim == 128
 

@@ -48,6 +48,7 @@ def test_losses_stay_finite_at_extreme_logits():
     assert np_value(losses.generator_non_saturating_loss(np.array([-50.0], "float32"))) == pytest.approx(50.0)
 
 
+@pytest.mark.tensorflow_only
 def test_saturating_loss_gradient_vanishes_where_non_saturating_does_not():
     import tensorflow as tf
 
@@ -76,6 +77,7 @@ def test_interpolates_use_one_weight_per_example():
     assert np.allclose(x_hat[0], 0.0) and np.allclose(x_hat[1], 0.25) and np.allclose(x_hat[2], 1.0)
 
 
+@pytest.mark.tensorflow_only
 def test_gradient_penalty_from_gradients_and_zero_gradient():
     g = np.array([[3.0, 4.0], [0.0, 0.5]])  # norms 5 and 0.5
     assert np_value(losses.gradient_penalty_from_gradients(g)) == pytest.approx(((5 - 1) ** 2 + 0.25) / 2, rel=1e-5)
