@@ -275,7 +275,7 @@ def test_n_critic_schedule_under_mirrored_strategy():
             m = gz.models.WGANGP(data_shape=(2,), latent_dim=3, seed=0)
             m.compile()
         m.fit(ds, epochs=1, verbose=0)
-        print(int(npv(m.d_optimizer.iterations)), int(npv(m.g_optimizer.iterations)))
+        print(int(m.d_optimizer.iterations.numpy()), int(m.g_optimizer.iterations.numpy()))
         """
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
