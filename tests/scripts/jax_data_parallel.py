@@ -13,16 +13,9 @@ import jax  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-import keras_genzoo as gz  # noqa: E402
+from tiny_families import FAMILIES  # noqa: E402
 
-MAKERS = {
-    "GAN": lambda: gz.models.GAN(data_shape=(6,), latent_dim=3, hidden_units=(16, 16), seed=0),
-    "DCGAN": lambda: gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4, seed=0),
-    "WGAN": lambda: gz.models.WGAN(data_shape=(6,), latent_dim=3, n_critic=2, seed=0),
-    "WGANGP": lambda: gz.models.WGANGP(image_shape=(8, 8, 1), latent_dim=4, base_filters=4, n_critic=2, seed=0),
-    "Autoencoder": lambda: gz.models.Autoencoder(image_shape=(8, 8, 1), latent_dim=2, base_filters=4, seed=0),
-    "VAE": lambda: gz.models.VAE(image_shape=(8, 8, 1), latent_dim=2, base_filters=4, seed=0),
-}
+MAKERS = FAMILIES
 
 
 def train(name, distribution):

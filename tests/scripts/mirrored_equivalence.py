@@ -17,24 +17,10 @@ import tensorflow as tf  # noqa: E402
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from keras import ops  # noqa: E402
 
 import keras_genzoo as gz  # noqa: E402
-
-
-class InjectedNoise:
-    """Noise that is a fixed function of each example: identical however the batch is split."""
-
-    def noise(self, kind, shape, purpose, data=None):
-        flat = ops.reshape(ops.cast(data, "float32"), (ops.shape(data)[0], -1))
-        key = ops.sum(flat, axis=1, keepdims=True) + {"latent": 1.0, "gp_eps": 2.0, "vae_eps": 3.0}[purpose]
-        width = shape[1] if len(shape) > 1 else 1
-        phases = ops.reshape(ops.arange(1, width + 1, dtype="float32"), (1, width))
-        values = ops.sin(key * phases * 1.7)
-        values = values if len(shape) > 1 else ops.reshape(values, (-1,))
-        return 0.5 + 0.5 * values if kind == "uniform" else values
+from tiny_families import InjectedNoise  # noqa: E402
 
 
 def make(name):
