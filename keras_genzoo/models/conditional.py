@@ -257,12 +257,7 @@ class ConditionalAdversarialModel(AdversarialModel):
     def prepare_batch(self, data):
         self._require_compiled()
         x, y = self.unpack_batch(data)
-        y = trainers.check_data(
-            ops.cast(y, "float32"), 0.0, self.num_classes - 1.0,
-            f"{type(self).__name__} takes labels in [0, {self.num_classes}) (0..{self.num_classes - 1}); "
-            "the batch has labels outside it",
-        )
-        return {"x": self.to_model_space(x), "labels": ops.cast(y, "int32")}
+        return {"x": self.to_model_space(x), "labels": label_utils.checked_batch_labels(self, y)}
 
     def discriminator_objective(self, batch, noise, training=True):
         return self.conditional_discriminator_objective(batch["x"], batch["labels"], noise["z_d"], training=training,

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_genzoo import losses, networks, trainers
+from keras_genzoo import losses, networks
 from keras_genzoo.models import labels as label_utils
 from keras_genzoo.models.autoencoders import VAE, _as_numpy_batch, reparameterize
 from keras_genzoo.models.base import check_positive_int, resolve_data_shape
@@ -104,12 +104,7 @@ class ConditionalVAE(VAE):
     # ------------------------------------------------------------------ the step, described for the trainers
     def prepare_batch(self, data):
         x, y = self.unpack_batch(data)
-        y = trainers.check_data(
-            ops.cast(y, "float32"), 0.0, self.num_classes - 1.0,
-            f"{type(self).__name__} takes labels in [0, {self.num_classes}) (0..{self.num_classes - 1}); "
-            "the batch has labels outside it",
-        )
-        return {"x": self.to_model_space(x), "labels": ops.cast(y, "int32")}
+        return {"x": self.to_model_space(x), "labels": label_utils.checked_batch_labels(self, y)}
 
     def step_noise(self, batch):
         return {"eps": self.latent_noise(batch["x"])}

@@ -122,3 +122,18 @@ def unpack_labelled_batch(data, model_name="The conditional model"):
     if y_shape[0] is not None and x_shape[0] is not None and y_shape[0] != x_shape[0]:
         raise ValueError(f"labels must hold one label per example: {x_shape[0]} examples, {y_shape[0]} labels.")
     return x, ops.cast(y, "int32")
+
+
+def checked_batch_labels(model, y):
+    """A training batch's labels as int32, checked at run time (also inside compiled steps) to
+    lie in `[0, model.num_classes)`."""
+    from keras import ops
+
+    from keras_genzoo import trainers
+
+    y = trainers.check_data(
+        ops.cast(y, "float32"), 0.0, model.num_classes - 1.0,
+        f"{type(model).__name__} takes labels in [0, {model.num_classes}) (0..{model.num_classes - 1}); "
+        "the batch has labels outside it",
+    )
+    return ops.cast(y, "int32")
