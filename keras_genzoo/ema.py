@@ -25,7 +25,7 @@ import keras
 from keras import ops
 
 
-def _check_decay(decay):
+def check_decay(decay):
     try:
         decay = float(decay)
     except (TypeError, ValueError):
@@ -64,7 +64,7 @@ class WeightEMA:
         if not model.built or not model.variables:
             raise ValueError(f"model {model.name!r} has no variables yet; build it before averaging its weights.")
         self.model = model
-        self.decay = _check_decay(decay)
+        self.decay = check_decay(decay)
         self.warmup = bool(warmup)
         self.averaged = averaged
         if averaged is not None:

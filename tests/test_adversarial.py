@@ -290,3 +290,50 @@ def test_conv_models_take_colour_32x32_images(cls):
     x = np.random.default_rng(0).integers(0, 256, (8, 32, 32, 3)).astype(np.uint8)
     m.fit(gz.data.from_array(x, batch_size=4), epochs=1, verbose=0)
     assert m.generate(3, seed=0).shape == (3, 32, 32, 3)
+
+
+@pytest.mark.parametrize("cls,n_critic", [(gz.models.DCGAN, 1), (gz.models.WGANGP, 2)])
+def test_generator_ema_matches_a_float64_recurrence(cls, n_critic):
+    """`ema_decay`: after every fit step the averaged generator follows
+    avg += [generator step] (1 - min(d, (1 + t) / (10 + t))) (w - avg), t = generator updates - 1,
+    computed here in float64 from the generator's weights after each step."""
+    decay = 0.5
+    m = make(cls, n_critic=n_critic, ema_decay=decay)
+    x = np.random.default_rng(0).uniform(0, 1, (16,) + SHAPE).astype("float32")
+    avg = [npv(v).astype(np.float64) for v in m.generator.variables]
+    assert all(np.array_equal(a, npv(v)) for a, v in zip(avg, m.generator_ema.variables))
+    for step in range(1, 6):  # one fit call per step: the weights after each step are visible on every backend
+        m.fit(x, batch_size=16, epochs=1, shuffle=False, verbose=0)
+        if step % n_critic == 0:
+            t = step // n_critic - 1
+            d = min(decay, (1 + t) / (10 + t))
+            avg = [a + (1 - d) * (npv(v).astype(np.float64) - a) for a, v in zip(avg, m.generator.variables)]
+    for a, v in zip(avg, m.generator_ema.variables):
+        np.testing.assert_allclose(npv(v), a, rtol=1e-5, atol=1e-6)
+    assert not all(np.allclose(npv(e), npv(g)) for e, g in zip(m.generator_ema.variables, m.generator.variables))
+    # generate samples from the average, the raw generator only trains
+    z = m.sample_latent(4, seed=0)
+    expected = np.clip((npv(m.generator_ema(z, training=False)) + 1) / 2, 0, 1)
+    np.testing.assert_allclose(m.generate(4, z=z), expected, atol=1e-6)
+    assert m.generator_ema.trainable_variables == []
+
+
+def test_generator_ema_is_saved_and_continues_after_loading(tmp_path):
+    m = make(gz.models.DCGAN, ema_decay=0.9)
+    m.fit(image_data(n=32), epochs=1, verbose=0)
+    m.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert loaded.ema_decay == 0.9
+    for a, b in zip(m.generator_ema.variables, loaded.generator_ema.variables):
+        np.testing.assert_array_equal(npv(a), npv(b))
+    np.testing.assert_array_equal(m.generate(4, seed=1), loaded.generate(4, seed=1))
+    m.fit(image_data(n=32), epochs=1, verbose=0)
+    loaded.fit(image_data(n=32), epochs=1, verbose=0)
+    for a, b in zip(m.generator_ema.variables, loaded.generator_ema.variables):
+        np.testing.assert_allclose(npv(a), npv(b), rtol=1e-6, atol=1e-7)
+
+
+def test_generator_ema_decay_must_be_in_unit_interval():
+    for bad in (1.0, -0.1, "high"):
+        with pytest.raises(ValueError, match="decay"):
+            make(gz.models.DCGAN, ema_decay=bad)

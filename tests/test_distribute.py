@@ -20,7 +20,9 @@ def run_script(name, *args):
     return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
 
 
-@pytest.mark.parametrize("family", ["GAN", "DCGAN", "WGAN", "WGANGP", "VAE"])
+@pytest.mark.parametrize(
+    "family", ["GAN", "DCGAN", "WGAN", "WGANGP", "VAE", "DCGAN_EMA", "ConditionalGAN", "ACGAN", "ConditionalVAE"]
+)
 def test_one_mirrored_step_equals_one_single_device_step(family):
     # One process per model: MirroredStrategy objects created one after another in a
     # process can collide on collective-op keys.
@@ -48,28 +50,40 @@ def test_get_strategy_and_global_batch():
         gz.distribute.global_batch_size(0)
 
 
+MIXED_PRECISION_MODELS = {
+    "DCGAN": lambda: gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=8, ema_decay=0.9, seed=0),
+    "VAE": lambda: gz.models.VAE(image_shape=(8, 8, 1), latent_dim=2, base_filters=8, seed=0),
+    "ConditionalGAN": lambda: gz.models.ConditionalGAN(image_shape=(8, 8, 1), num_classes=3, latent_dim=4,
+                                                       base_filters=8, seed=0),
+    "ACGAN": lambda: gz.models.ACGAN(image_shape=(8, 8, 1), num_classes=3, latent_dim=4, base_filters=8, seed=0),
+    "ConditionalVAE": lambda: gz.models.ConditionalVAE(image_shape=(8, 8, 1), num_classes=3, latent_dim=2,
+                                                       base_filters=8, seed=0),
+}
+
+
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
-@pytest.mark.parametrize("family", ["DCGAN", "VAE"])
+@pytest.mark.parametrize("family", list(MIXED_PRECISION_MODELS))
 def test_mixed_precision_trains_finite_with_float32_outputs(policy, family):
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(policy)
     try:
-        if family == "DCGAN":
-            model = gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=8, seed=0)
-            x = np.random.default_rng(0).uniform(0, 1, (32, 8, 8, 1)).astype("float32")
-            ds = gz.data.from_array(x, batch_size=8, image_range=(0, 1))
+        model = MIXED_PRECISION_MODELS[family]()
+        rng = np.random.default_rng(0)
+        x = rng.uniform(0, 1, (32, 8, 8, 1)).astype("float32")
+        conditional = hasattr(model, "num_classes")
+        if conditional:
+            ds = gz.data.from_array(x, rng.integers(0, 3, 32).astype("int32"), batch_size=8, image_range=(0, 1))
         else:
-            model = gz.models.VAE(image_shape=(8, 8, 1), latent_dim=2, base_filters=8, seed=0)
-            x = np.random.default_rng(0).uniform(0, 1, (32, 8, 8, 1)).astype("float32")
             ds = gz.data.from_array(x, batch_size=8, image_range=(0, 1))
         model.compile()
         history = model.fit(ds, epochs=2, verbose=0).history
         assert all(np.isfinite(v).all() for v in history.values()), history
-        optimizers = [model.d_optimizer, model.g_optimizer] if family == "DCGAN" else [model.optimizer]
+        adversarial = hasattr(model, "d_optimizer")
+        optimizers = [model.d_optimizer, model.g_optimizer] if adversarial else [model.optimizer]
         is_scaled = [isinstance(o, keras.optimizers.LossScaleOptimizer) for o in optimizers]
         assert all(is_scaled) if policy == "mixed_float16" else not any(is_scaled)
-        samples = model.generate(4, seed=0)
-        assert samples.dtype == np.float32 and np.isfinite(samples).all()
+        samples = model.generate(6, seed=0, labels=[0, 1, 2, 0, 1, 2] if conditional else None)
+        assert samples.dtype == np.float32 and samples.shape == (6, 8, 8, 1) and np.isfinite(samples).all()
         assert all(np.isfinite(v.numpy()).all() for v in model.trainable_variables)
     finally:
         keras.config.set_dtype_policy(previous)

@@ -19,6 +19,7 @@ import keras
 from keras import ops
 
 from keras_genzoo import losses, networks, trainers
+from keras_genzoo.ema import check_decay
 from keras_genzoo.models.base import GenerativeModel, check_positive_int, resolve_data_shape
 from keras_genzoo.models.steps import Update
 
@@ -53,6 +54,11 @@ class AdversarialModel(GenerativeModel):
         latent_prior: `"normal"` or `"uniform"`.
         seed: seeds the training noise (and the default networks' initial weights).
         image_shape: alias of `data_shape`.
+        ema_decay: keep an exponential moving average of the generator's weights (Yazıcı et
+            al., 2019) with this decay in [0, 1), e.g. 0.999; `None` (default) keeps none. The
+            average lives in `generator_ema` (a frozen copy of the generator), is updated after
+            every generator update inside the train step on every backend, is saved with the
+            model, and is what `generate` samples from.
 
     `fit` takes images in [0, 1] (or `image_range=(-1, 1)`); the networks work in [-1, 1]
     (tanh generators); `generate` returns images in [0, 1]. Vector data stays in data units.
@@ -73,6 +79,7 @@ class AdversarialModel(GenerativeModel):
         latent_prior="normal",
         seed=None,
         image_shape=None,
+        ema_decay=None,
         **kwargs,
     ):
         data_shape = resolve_data_shape(data_shape, image_shape)
@@ -86,6 +93,7 @@ class AdversarialModel(GenerativeModel):
         _check_network(discriminator, "discriminator", self.data_shape, (1,))
         self.generator = generator
         self.discriminator = discriminator
+        self.attach_generator_ema(ema_decay)
         self.configure_discriminator()
         self.critic_steps = self.add_weight(
             shape=(),
@@ -129,7 +137,49 @@ class AdversarialModel(GenerativeModel):
         return self.generator(z, training=training)
 
     def decode_latent(self, z, training=False):
-        return self.generator(z, training=training)
+        return (self.generator if training else self.sampling_generator)(z, training=training)
+
+    # ------------------------------------------------------------------ averaged generator (EMA)
+    def attach_generator_ema(self, ema_decay):
+        """Sets `generator_ema`: a frozen copy of the generator holding the weights' moving average."""
+        self.ema_decay = None if ema_decay is None else check_decay(ema_decay)
+        self.generator_ema = None
+        if self.ema_decay is None:
+            return
+        averaged = keras.models.clone_model(self.generator)
+        if not averaged.built:
+            averaged.build(self.generator.input_shape)
+        for avg, v in zip(averaged.variables, self.generator.variables):
+            avg.assign(ops.copy(v.value))  # a copy: JAX would otherwise share (and donate) one buffer
+        averaged.trainable = False
+        self.generator_ema = averaged
+
+    @property
+    def sampling_generator(self):
+        """The network `generate` samples from: `generator_ema` when averaging, else `generator`."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
+    def update_generator_ema(self):
+        """One moving-average step, `avg += r (w - avg)` with `r = 1 - d_t` on steps that updated
+        the generator and `r = 0` on critic-only steps; `d_t = min(decay, (1 + t) / (10 + t))`
+        at generator update `t` (the warm-up of `tf.train.ExponentialMovingAverage`), so that a
+        short run is not dominated by the initial weights. Runs inside the train step, before the
+        step counter advances; integer variables are copied."""
+        step = ops.cast(self.step_counter, "float32") + 1.0
+        t = ops.floor(step / float(self.n_critic)) - 1.0
+        decay = ops.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        rate = ops.cast(self.is_generator_step_tensor(), "float32") * (1.0 - decay)
+        for avg, v in zip(self.generator_ema.variables, self.generator.variables):
+            if "float" not in str(avg.dtype):
+                avg.assign(v.value)
+                continue
+            r = ops.cast(rate, avg.dtype)
+            avg.assign(avg.value + r * (ops.cast(v.value, avg.dtype) - avg.value))
+
+    def end_step(self):
+        if self.generator_ema is not None:
+            self.update_generator_ema()
+        super().end_step()
 
     def to_data_space(self, x):
         x = ops.cast(x, "float32")
@@ -187,6 +237,7 @@ class AdversarialModel(GenerativeModel):
     def get_config(self):
         config = super().get_config()
         config["n_critic"] = self.n_critic
+        config["ema_decay"] = self.ema_decay
         return config
 
     # ------------------------------------------------------------------ the training step, described

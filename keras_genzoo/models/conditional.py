@@ -86,6 +86,8 @@ class ConditionalAdversarialModel(AdversarialModel):
         n_critic: discriminator updates per generator update, as in `AdversarialModel`.
         latent_prior: `"normal"` or `"uniform"`.
         seed: seeds the training noise and the default networks' weights.
+        ema_decay: average the generator's weights (see `AdversarialModel`); `generate` and
+            the class embeddings then come from `generator_ema`.
     """
 
     #: the objectives the family accepts
@@ -107,6 +109,7 @@ class ConditionalAdversarialModel(AdversarialModel):
         hidden_units=None,
         sync_batch_norm=False,
         objective="non_saturating",
+        ema_decay=None,
         **kwargs,
     ):
         data_shape = resolve_data_shape(data_shape, image_shape)
@@ -131,6 +134,7 @@ class ConditionalAdversarialModel(AdversarialModel):
         self.check_discriminator(discriminator)
         self.generator = generator
         self.discriminator = discriminator
+        self.attach_generator_ema(ema_decay)
         self.critic_steps = self.add_weight(
             shape=(), dtype="int64", initializer="zeros", trainable=False, aggregation="only_first_replica",
             name="critic_steps",
@@ -176,7 +180,7 @@ class ConditionalAdversarialModel(AdversarialModel):
     def decode_latent(self, z, training=False, labels=None):
         if labels is None:
             raise ValueError(f"{type(self).__name__} decodes latent vectors given labels: pass labels=.")
-        return self.generator([z, labels], training=training)
+        return (self.generator if training else self.sampling_generator)([z, labels], training=training)
 
     def generate(self, n, labels=None, seed=None, batch_size=256, z=None):
         """`n` samples of the requested classes: images as numpy float32 in [0, 1] `(n, H, W, C)`,
@@ -202,17 +206,17 @@ class ConditionalAdversarialModel(AdversarialModel):
         out = []
         for i in range(0, n, batch_size):
             zb, yb = ops.convert_to_tensor(z[i : i + batch_size]), ops.convert_to_tensor(y[i : i + batch_size])
-            out.append(ops.convert_to_numpy(self.to_data_space(self.generator([zb, yb], training=False))))
+            out.append(ops.convert_to_numpy(self.to_data_space(self.sampling_generator([zb, yb], training=False))))
         return np.concatenate(out).astype(np.float32)
 
     def label_embeddings(self):
         """The generator's learned label embeddings, `(num_classes, embedding_dim)` numpy."""
-        return np.asarray(networks.class_embeddings(self.generator), np.float32)
+        return np.asarray(networks.class_embeddings(self.sampling_generator), np.float32)
 
     def generate_from_embeddings(self, z, embeddings, batch_size=256):
         """Decodes latent vectors `z (n, latent_dim)` with label embeddings `(n, embedding_dim)`
         that need not belong to any class (e.g. between two classes' embeddings); data space out."""
-        synthesis = networks.synthesis_network(self.generator)
+        synthesis = networks.synthesis_network(self.sampling_generator)
         z = np.asarray(z, np.float32)
         e = np.asarray(embeddings, np.float32)
         dim = int(synthesis.input_shape[1][-1])

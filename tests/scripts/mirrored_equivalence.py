@@ -32,6 +32,15 @@ def make(name):
                                            sync_batch_norm=True, seed=0),
         "WGAN": lambda: gz.models.WGAN(data_shape=(6,), latent_dim=3, n_critic=1, seed=0),
         "VAE": lambda: gz.models.VAE(image_shape=(8, 8, 1), latent_dim=2, base_filters=4, seed=0),
+        # the averaged generator is updated inside the replicated step
+        "DCGAN_EMA": lambda: gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4, sync_batch_norm=True,
+                                             ema_decay=0.5, seed=0),
+        "ConditionalGAN": lambda: gz.models.ConditionalGAN(image_shape=(8, 8, 1), num_classes=3, latent_dim=4,
+                                                           base_filters=4, embedding_dim=4, sync_batch_norm=True, seed=0),
+        "ACGAN": lambda: gz.models.ACGAN(image_shape=(8, 8, 1), num_classes=3, latent_dim=4, base_filters=4,
+                                         embedding_dim=4, sync_batch_norm=True, seed=0),
+        "ConditionalVAE": lambda: gz.models.ConditionalVAE(image_shape=(8, 8, 1), num_classes=3, latent_dim=2,
+                                                           base_filters=4, seed=0),
     }[name]()
     cls = type(f"Injected{name}", (InjectedNoise, type(base)), {})
     return cls.from_config(base.get_config())
@@ -42,7 +51,18 @@ def data_for(name):
     if name in ("GAN", "WGAN"):
         return rng.normal(size=(8, 6)).astype("float32")
     x = rng.uniform(0, 1, (8, 8, 8, 1)).astype("float32")
+    if name in CONDITIONAL:
+        return x, np.array([0, 1, 2, 0, 1, 2, 2, 1], np.int32)
     return x
+
+
+CONDITIONAL = ("ConditionalGAN", "ACGAN", "ConditionalVAE")
+
+
+def compared(model):
+    """Trainable weights, and the averaged generator's weights when there is one."""
+    ema = getattr(model, "generator_ema", None)
+    return list(model.trainable_variables) + (list(ema.variables) if ema is not None else [])
 
 
 def one_step(name, strategy):
@@ -52,7 +72,7 @@ def one_step(name, strategy):
     x = data_for(name)
     ds = tf.data.Dataset.from_tensor_slices(x).batch(8)
     logs = model.fit(ds, epochs=1, verbose=0).history
-    return [v.numpy() for v in model.trainable_variables], {k: float(v[-1]) for k, v in logs.items()}
+    return [v.numpy() for v in compared(model)], {k: float(v[-1]) for k, v in logs.items()}
 
 
 results = []
@@ -60,6 +80,6 @@ for name in sys.argv[1:]:
     single, logs_1 = one_step(name, tf.distribute.get_strategy())
     mirrored, logs_2 = one_step(name, tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
     max_diff = max(float(np.max(np.abs(a - b))) for a, b in zip(single, mirrored))
-    moved = max(float(np.max(np.abs(a - b))) for a, b in zip(single, [v.numpy() for v in make(name).trainable_variables]))
+    moved = max(float(np.max(np.abs(a - b))) for a, b in zip(single, [v.numpy() for v in compared(make(name))]))
     log_diff = max(abs(logs_1[k] - logs_2[k]) for k in logs_1)
     print(json.dumps({"model": name, "max_weight_diff": max_diff, "moved": moved, "max_log_diff": log_diff}))

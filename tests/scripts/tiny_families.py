@@ -21,7 +21,7 @@ class InjectedNoise:
 
     def noise(self, kind, shape, purpose, data=None):
         flat = ops.reshape(ops.cast(data, "float32"), (ops.shape(data)[0], -1))
-        key = ops.sum(flat, axis=1, keepdims=True) + {"latent": 1.0, "gp_eps": 2.0, "vae_eps": 3.0}[purpose]
+        key = ops.sum(flat, axis=1, keepdims=True) + {"latent": 1.0, "gp_eps": 2.0, "vae_eps": 3.0, "labels": 4.0}[purpose]
         width = shape[1] if len(shape) > 1 else 1
         phases = ops.reshape(ops.arange(1, width + 1, dtype="float32"), (1, width))
         values = ops.sin(key * phases * 1.7)
