@@ -50,13 +50,14 @@ def mlp_pair(latent_dim, g_units, d_units, seed, packing=1, name="discriminator"
     return g, d
 
 
-def gan(latent_dim=128, g_units=None, d_units=None, lr=2e-4, b1=0.5, b2=0.999, packing=1, g_lr=None, prior="normal"):
-    """A GAN setting; `g_units=None` keeps the package's default networks (current default)."""
+def gan(latent_dim=128, g_units=(256, 512), d_units=(512, 256), lr=2e-4, b1=0.5, b2=0.999, packing=1, g_lr=None,
+        prior="normal"):
+    """A GAN setting with explicit networks and optimizers (the defaults: the package's vector
+    defaults before the study)."""
 
     def build(seed):
         kwargs = {}
-        if g_units is not None:
-            kwargs["generator"], kwargs["discriminator"] = mlp_pair(latent_dim, g_units, d_units, seed, packing)
+        kwargs["generator"], kwargs["discriminator"] = mlp_pair(latent_dim, g_units, d_units, seed, packing)
         m = gz.models.GAN(data_shape=(2,), latent_dim=latent_dim, latent_prior=prior, seed=seed, **kwargs)
         m.compile(d_optimizer=adam(lr, b1, b2, "d_adam"), g_optimizer=adam(g_lr or lr, b1, b2, "g_adam"))
         return m
@@ -64,15 +65,14 @@ def gan(latent_dim=128, g_units=None, d_units=None, lr=2e-4, b1=0.5, b2=0.999, p
     return build
 
 
-def wgangp(latent_dim=128, g_units=None, d_units=None, lr=1e-4, b1=0.0, b2=0.9, n_critic=5, packing=1, g_lr=None,
-           prior="normal", gp_weight=10.0, decay_steps=None):
-    """A WGAN-GP setting; `decay_steps` (fit steps) anneals both learning rates to 1% with a cosine."""
+def wgangp(latent_dim=128, g_units=(256, 256), d_units=(256, 256), lr=1e-4, b1=0.0, b2=0.9, n_critic=5, packing=1,
+           g_lr=None, prior="normal", gp_weight=10.0, decay_steps=None):
+    """A WGAN-GP setting with explicit networks and optimizers (the defaults: the package's
+    vector defaults before the study); `decay_steps` (fit steps) anneals both learning rates
+    to 1% with a cosine."""
     def build(seed):
         kwargs = {}
-        if g_units is not None:
-            kwargs["generator"], kwargs["discriminator"] = mlp_pair(
-                latent_dim, g_units, d_units, seed, packing, name="critic"
-            )
+        kwargs["generator"], kwargs["discriminator"] = mlp_pair(latent_dim, g_units, d_units, seed, packing, name="critic")
         m = gz.models.WGANGP(data_shape=(2,), latent_dim=latent_dim, latent_prior=prior, n_critic=n_critic,
                              gp_weight=gp_weight, seed=seed, **kwargs)
         d_lr, gen_lr = lr, g_lr or lr
@@ -85,9 +85,24 @@ def wgangp(latent_dim=128, g_units=None, d_units=None, lr=1e-4, b1=0.0, b2=0.9, 
     return build
 
 
+def package_default(cls):
+    """The package's own defaults: only the data shape and the seed, `compile()` with no arguments."""
+
+    def build(seed):
+        m = cls(data_shape=(2,), seed=seed)
+        m.compile()
+        return m
+
+    return build
+
+
 SETTINGS = {
+    # The package's vector defaults since this study (they are gan-ring and wgangp-ring-lr1e3-gp1-nc2-cos).
+    "gan-default": package_default(gz.models.GAN),
+    "wgangp-default": package_default(gz.models.WGANGP),
+    "wgan-default": package_default(gz.models.WGAN),
     # The package's vector defaults before this study: G 256-512 / D 512-256, latent 128, Adam 2e-4 (0.5, 0.999).
-    "gan-current": gan(),
+    "gan-current": gan(),  # (named when these were the current defaults)
     "gan-current-pac2": gan(128, (256, 512), (512, 256), packing=2),
     # the unrolled-GAN paper's sizes: G 2x128 ReLU, D 1x128, latent 256, Adam 1e-4
     "gan-unrolled": gan(256, (128, 128), (128,), lr=1e-4, b1=0.5),
