@@ -51,15 +51,19 @@ def mlp_pair(latent_dim, g_units, d_units, seed, packing=1, name="discriminator"
 
 
 def gan(latent_dim=128, g_units=(256, 512), d_units=(512, 256), lr=2e-4, b1=0.5, b2=0.999, packing=1, g_lr=None,
-        prior="normal"):
+        prior="normal", decay_steps=None):
     """A GAN setting with explicit networks and optimizers (the defaults: the package's vector
-    defaults before the study)."""
+    defaults before the study); `decay_steps` anneals both learning rates to 1% with a cosine."""
 
     def build(seed):
         kwargs = {}
         kwargs["generator"], kwargs["discriminator"] = mlp_pair(latent_dim, g_units, d_units, seed, packing)
         m = gz.models.GAN(data_shape=(2,), latent_dim=latent_dim, latent_prior=prior, seed=seed, **kwargs)
-        m.compile(d_optimizer=adam(lr, b1, b2, "d_adam"), g_optimizer=adam(g_lr or lr, b1, b2, "g_adam"))
+        d_lr, gen_lr = lr, g_lr or lr
+        if decay_steps:
+            d_lr = keras.optimizers.schedules.CosineDecay(lr, decay_steps, alpha=0.01)
+            gen_lr = keras.optimizers.schedules.CosineDecay(gen_lr, decay_steps, alpha=0.01)
+        m.compile(d_optimizer=adam(d_lr, b1, b2, "d_adam"), g_optimizer=adam(gen_lr, b1, b2, "g_adam"))
         return m
 
     return build
@@ -110,6 +114,8 @@ SETTINGS = {
     "gan-ring": gan(2, (256, 256, 256), (256, 256, 256), lr=1e-3, b1=0.5),
     "gan-ring-lr1e4": gan(2, (256, 256, 256), (256, 256, 256), lr=1e-4, b1=0.5),
     "gan-ring-pac2": gan(2, (256, 256, 256), (256, 256, 256), lr=1e-3, b1=0.5, packing=2),
+    # gan-ring with both learning rates annealed to 1e-5 over 10,000 steps (as WGAN-GP's)
+    "gan-ring-cos": gan(2, (256, 256, 256), (256, 256, 256), lr=1e-3, b1=0.5, decay_steps=10_000),
     # WGAN-GP before this study: G/critic 256-256, latent 128, Adam 1e-4 (0, 0.9), n_critic 5, lambda 10
     "wgangp-current": wgangp(),
     "wgangp-b05": wgangp(lr=1e-4, b1=0.5, b2=0.9),
