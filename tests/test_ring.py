@@ -284,8 +284,12 @@ def test_vector_gan_defaults_are_the_ring_study_settings(tmp_path):
     assert _dense_units(m.generator) == [256, 256, 256, 2]
     assert _dense_units(m.discriminator) == [256, 256, 256, 1]
     for opt in (m.d_optimizer, m.g_optimizer):
-        assert isinstance(opt, keras.optimizers.Adam)
-        assert float(opt.learning_rate) == pytest.approx(1e-3) and (opt.beta_1, opt.beta_2) == (0.5, 0.999)
+        assert isinstance(opt, keras.optimizers.Adam) and (opt.beta_1, opt.beta_2) == (0.5, 0.999)
+        schedule = opt._learning_rate  # the schedule itself (`learning_rate` is its current value)
+        assert isinstance(schedule, keras.optimizers.schedules.CosineDecay) and schedule.decay_steps == 10_000
+        for step in (0, 2_500, 5_000, 10_000, 30_000):
+            got = float(keras.ops.convert_to_numpy(schedule(step)))
+            assert got == pytest.approx(_cosine(step, 1e-3, 10_000), rel=1e-5), step
     assert gz.models.GAN(data_shape=(5,)).latent_dim == 5  # the data's dimension
     g = gz.networks.mlp_generator(7, (2,), (8,), output_activation=None, seed=0)
     assert gz.models.GAN(data_shape=(2,), generator=g).latent_dim == 7  # a given generator's input
