@@ -96,13 +96,23 @@ def main(argv=None):
     if not args.name.startswith(family + "_"):
         parser.error(f"zoo names are <family>_<dataset>; {args.name!r} does not start with {family + '_'!r}.")
     info = gz.data.info(dataset)
+    steps = hub.optimizer_iterations(model)
+    averaged = getattr(model, "generator_ema", None) is not None
+    ema_decay = getattr(model, "ema_decay", None)
+    if averaged:
+        # Ship what `generate` samples from: the averaged generator in place of the raw one.
+        model = model.averaged_copy()
 
     print(f"measuring {args.name} on {args.num_samples} samples ...", flush=True)
     sample, notes = cards.sample_metrics(model, dataset, family, n=args.num_samples, seed=args.seed)
     objective = cards.objective_metrics(model, dataset, family)
     spread = cards.fd_spread(model, dataset, family, n=min(1000, args.num_samples)) if "fd" in sample else None
     metrics = {**sample, **objective}
-    steps = hub.optimizer_iterations(model)
+    if averaged:
+        notes = notes + [
+            f"the generator holds the moving average (decay {ema_decay:g}) "
+            "of the trained generator's weights (Yazıcı et al. 2019), which the trained model sampled from; the raw "
+            "generator and the optimizers' state are not shipped, so `with_optimizers=True` is not available"]
     model_config = {k: v for k, v in model.get_config().items() if k not in getattr(model, "sub_model_names", ())}
     card = {
         "name": args.name,
