@@ -38,10 +38,6 @@ import keras  # noqa: E402
 import keras_genzoo as gz  # noqa: E402
 from keras_genzoo.zoo import cards, hub, presets  # noqa: E402
 
-FAMILY_OF_CLASS = {"Autoencoder": "autoencoder", "VAE": "vae", "ConditionalVAE": "cvae", "GAN": "gan",
-                   "DCGAN": "dcgan", "WGAN": "wgan", "WGANGP": "wgangp", "ConditionalGAN": "cgan", "ACGAN": "acgan"}
-
-
 def read_run(source):
     """`(model path, run config or {}, command, train seconds, last history row)` of a run directory or file."""
     source = Path(source)
@@ -61,7 +57,7 @@ def summary_of(metrics):
     out = {}
     for key, field in (("fd", "fd"), ("kid", "kid"), ("is", "is"), ("test_negative_elbo", "test_negative_elbo"),
                        ("test_reconstruction_loss", "test_reconstruction_loss"),
-                       ("conditional_accuracy", "conditional_accuracy")):
+                       ("conditional_accuracy", "conditional_accuracy"), ("intra_class_fd", "intra_class_fd")):
         if key in metrics:
             out[field] = round(float(metrics[key]["value"]), 6)
     if "coverage" in metrics:
@@ -88,7 +84,7 @@ def main(argv=None):
     start = time.process_time()
     model_path, run, command, run_metrics, history = read_run(args.source)
     model = keras.models.load_model(model_path)
-    family = args.family or run.get("model") or FAMILY_OF_CLASS.get(type(model).__name__)
+    family = args.family or run.get("model") or gz.models.registry.family_of(model)
     dataset = args.dataset or run.get("dataset")
     command = args.command or command
     if not (family and dataset and command):

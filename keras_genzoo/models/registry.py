@@ -109,6 +109,22 @@ _ACGAN_FAST = Recipe(
     batch_size=32,
 )
 
+#: The papers' settings, sampling from a 0.999 moving average of the generator's weights.
+_PAPER_EMA = Recipe(
+    "The paper's defaults, with generate() sampling from a 0.999 moving average of the "
+    "generator's weights (Yazıcı et al. 2019).",
+    model_kwargs={"ema_decay": 0.999},
+)
+
+#: WGAN-GP at the DCGAN fast recipe's width and batch, with a shorter critic schedule.
+_WGANGP_FAST = Recipe(
+    "Half-width networks (base_filters=32), batch 32, n_critic 2, gradient penalty 10, "
+    "Adam(2e-4, beta_1=0.5, beta_2=0.9) for both networks, generator weights averaged with decay 0.999.",
+    model_kwargs={"base_filters": 32, "n_critic": 2, "ema_decay": 0.999},
+    compile_kwargs=_adam(2e-4, 0.5, 0.9),
+    batch_size=32,
+)
+
 FAMILIES = {
     family.name: family
     for family in (
@@ -128,7 +144,7 @@ FAMILIES = {
             "gan", GAN, "GAN",
             "Goodfellow et al. (2014), Generative adversarial nets",
             "MLP generator (256, 512) and discriminator (512, 256)",
-            recipes={"paper": Recipe(_PAPER)},
+            recipes={"paper": Recipe(_PAPER), "ema": _PAPER_EMA},
         ),
         Family(
             "dcgan", DCGAN, "DCGAN",
@@ -140,13 +156,13 @@ FAMILIES = {
             "wgan", WGAN, "WGAN (weight clipping)",
             "Arjovsky et al. (2017), Wasserstein GAN",
             "DCGAN networks with a linear critic, every critic weight clipped to [-c, c]",
-            recipes={"paper": Recipe(_PAPER)},
+            recipes={"paper": Recipe(_PAPER), "ema": _PAPER_EMA},
         ),
         Family(
             "wgangp", WGANGP, "WGAN-GP (gradient penalty)",
             "Gulrajani et al. (2017), Improved training of Wasserstein GANs",
             "DCGAN generator, layer-normalised critic",
-            recipes={"paper": Recipe(_PAPER)},
+            recipes={"paper": Recipe(_PAPER), "fast": _WGANGP_FAST},
         ),
         Family(
             "cvae", ConditionalVAE, "Conditional VAE",
