@@ -92,11 +92,16 @@ _DCGAN_FAST = Recipe(
     batch_size=32,
 )
 
-#: The DCGAN fast recipe carried over to the conditional GANs (same generator body).
+#: The DCGAN fast recipe carried over to the conditional GAN. The discriminator conditions by
+#: concatenation: after 6,000 steps (seed 0) it scored FD 40.4 at 2,000 samples with 88.2%
+#: conditional accuracy, where the projection discriminator scored FD 264 (58.7%) with the
+#: inner product on pooled features and FD 133 (82%, 30,000 steps) on the flattened features:
+#: at this learning rate the projection term makes the discriminator confident (real logits
+#: rising to 9) and the generator stalls (docs/tutorials/conditional.md).
 _CGAN_FAST = Recipe(
-    "The DCGAN fast recipe with a projection discriminator: base_filters=32, batch 32, "
-    "Adam(1e-3, beta_1=0.5), generator weights averaged with decay 0.999.",
-    model_kwargs={"base_filters": 32, "ema_decay": 0.999},
+    "The DCGAN fast recipe with a concatenation discriminator (one-hot label maps as extra "
+    "channels): base_filters=32, batch 32, Adam(1e-3, beta_1=0.5), generator weights averaged with decay 0.999.",
+    model_kwargs={"base_filters": 32, "ema_decay": 0.999, "conditioning": "concat"},
     compile_kwargs=_adam(1e-3),
     batch_size=32,
 )
