@@ -90,3 +90,26 @@ def test_gan_figures_from_a_registry(tmp_path):
     assert rows.shape[:2] == (10 * 57 + 1, 10 * 57 + 1), rows.shape
     per_class = numbers["per_class"]["cgan_fashion_mnist"]
     assert per_class["classes"] == 10 and 0.0 <= per_class["evaluator_agrees"] <= 1.0 and per_class["n"] == 1000
+
+
+def test_vae_page_quotes_the_committed_figures_json():
+    """The numbers the AE/VAE tutorial quotes are the ones gen_figures.py wrote next to the figures."""
+    numbers = json.loads((ROOT / "docs" / "assets" / "figures" / "figures.json").read_text())
+    page = (ROOT / "docs" / "tutorials" / "vae.md").read_text(encoding="utf-8")
+    pair = numbers["ae_vae"]["fashion_mnist"]
+    ae, vae = pair["autoencoder"], pair["VAE"]
+    quoted = [
+        "standard deviations {:.1f} and {:.1f}".format(*ae["code_std_on_axes"]),
+        "mean code norm {:.1f}".format(ae["mean_code_norm"]),
+        "deviations {:.2f} and {:.2f}".format(*vae["code_std_on_axes"]),
+        "average {:.2f}".format(vae["mean_code_norm"]),
+        "{:,} test images".format(pair["test_images"]),
+        "{:,} draws".format(vae["prior_samples"]["n"]),
+    ]
+    for name, model in (("autoencoder_fashion_mnist", ae), ("vae_fashion_mnist", vae)):
+        s = model["prior_samples"]
+        quoted.append(f"| `{name}` | {100 * s['confident_share']:.1f}% | {s['mean_confidence']:.3f} | "
+                      f"{s['classes_covered']} of 10 |")
+    quoted.append(f"| real test images, for scale | {100 * pair['real_test_confident_share']:.1f}% |")
+    missing = [q for q in quoted if q not in page]
+    assert not missing, f"docs/tutorials/vae.md does not quote figures.json; rerun docs/gen_figures.py and update: {missing}"

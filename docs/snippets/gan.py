@@ -130,3 +130,22 @@ fig.tight_layout()
 fig.savefig(out / "optimal_discriminator.png", dpi=110)
 # --8<-- [end:figure]
 assert (out / "optimal_discriminator.png").stat().st_size > 10_000
+
+# --8<-- [start:train]
+import keras_genzoo as gz
+
+FAST = os.environ.get("GENZOO_DOCS_FAST") == "1"          # CI: one epoch on 1,024 images
+SPLIT, EPOCHS = ("train[:1024]", 1) if FAST else ("train", 5)
+
+ds = gz.data.load("fashion_mnist", split=SPLIT, batch_size=64)   # images in [0, 1]; the model maps them to [-1, 1]
+gan = gz.models.GAN(image_shape=(28, 28, 1), latent_dim=128, seed=0)
+gan.compile()                                            # Adam(2e-4, beta_1=0.5) for D and G
+history = gan.fit(ds, epochs=EPOCHS, verbose=0)
+images = gan.generate(64, seed=0)                        # numpy, [0, 1], same seed -> same images
+print({k: round(v[-1], 3) for k, v in history.history.items()})
+# --8<-- [end:train]
+assert images.shape == (64, 28, 28, 1) and 0.0 <= images.min() and images.max() <= 1.0
+assert np.array_equal(images, gan.generate(64, seed=0))
+assert all(np.isfinite(v[-1]) for v in history.history.values()), history.history
+# one fit step is one discriminator update (Algorithm 1 with k = n_critic = 1)
+assert int(ops.convert_to_numpy(gan.critic_steps)) == EPOCHS * int(np.ceil((1024 if FAST else 60000) / 64))
