@@ -99,9 +99,42 @@ fig.savefig(ASSETS / "inverse_transform.png", dpi=110)
 # --8<-- [end:figure]
 assert (ASSETS / "inverse_transform.png").stat().st_size > 10_000
 
-# --8<-- [start:latent]
+# --8<-- [start:learn]
 import keras_genzoo as gz
 
+data = inverse_cdf(np.random.default_rng(1).uniform(size=(20_000, 1))).astype("float32")   # all the GAN sees
+gan = gz.models.GAN(data_shape=(1,), latent_dim=1, hidden_units=(64, 64), seed=0)
+gan.compile()
+gan.fit(gz.data.from_array(data, batch_size=256, seed=0), epochs=20, verbose=0)   # 1,580 steps
+
+learned = gan.generate(20_000, seed=1)[:, 0]                  # G_theta(z) for fresh z ~ N(0, 1)
+ks = stats.kstest(learned, cdf)
+print(f"KS distance of the GAN's samples to the mixture: {ks.statistic:.3f}; "
+      f"mass left of 0: {np.mean(learned < 0):.3f} (exact {cdf(0.0):.3f})")
+# --8<-- [end:learn]
+zs = np.linspace(-3, 3, 61, dtype="float32")
+g_learned = gan.generate(61, z=zs[:, None])[:, 0]
+steps = np.diff(g_learned)
+assert ks.statistic < 0.08, ks
+assert abs(np.mean(learned < 0) - cdf(0.0)) < 0.06
+assert np.all(steps > -0.05) or np.all(steps < 0.05), g_learned   # the learned map is monotone
+
+# --8<-- [start:learn-figure]
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+axes[0].plot(zs, g_learned, "tab:green", lw=2, label="learned G_theta(z)")
+axes[0].plot(zs, generator(zs), "k--", lw=1, label="F^-1(Phi(z))")
+axes[0].plot(zs, generator(-zs), "k:", lw=1, label="F^-1(Phi(-z))")
+axes[0].set(xlabel="z", ylabel="x")
+axes[0].legend(fontsize=8)
+axes[1].hist(learned, bins=150, range=(-4.5, 4.5), density=True, color="tab:green", alpha=0.6, label="G_theta(z)")
+axes[1].plot(xs, pdf(xs), "k", label="mixture density")
+axes[1].legend(fontsize=8)
+fig.tight_layout()
+fig.savefig(ASSETS / "learned_generator.png", dpi=110)
+# --8<-- [end:learn-figure]
+assert (ASSETS / "learned_generator.png").stat().st_size > 10_000
+
+# --8<-- [start:latent]
 vae = gz.zoo.load("vae_fashion_mnist")
 z = vae.sample_latent(8, seed=0)            # (8, 16) draws of the prior N(0, I)
 images = vae.generate(8, z=z)               # the learned transform of that noise: (8, 28, 28, 1) in [0, 1]
