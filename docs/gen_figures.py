@@ -13,9 +13,10 @@ tutorials show exactly what a reader gets from the zoo. For each registered entr
   means coloured by class (projected on each model's two principal axes when the latent space
   has more than two dimensions), and `<dataset>_ae_vae_prior.png`, the same N(0, I) draws
   decoded by both, scored by the dataset's evaluator classifier;
-- adversarial entries (gan, dcgan, wgan, wgangp, cgan, acgan): `<entry>_lerp_slerp.png`, the
-  same pairs of prior samples joined by straight lines (lerp) and great circles (slerp), with
-  the latent norm along each path;
+- entries sampled from a Gaussian prior (gan, dcgan, wgan, wgangp, cgan, acgan, vae, cvae):
+  `<entry>_lerp_slerp.png`, the same pairs of prior samples joined by straight lines (lerp,
+  top rows) and great circles (slerp, bottom rows), and `<entry>_lerp_slerp_norms.png`, the
+  latent norm along each path;
 - conditional entries (cgan, acgan, cvae): `<entry>_per_class.png`, one row per class, and the
   share of samples the evaluator assigns to the requested class.
 
@@ -39,6 +40,8 @@ import numpy as np  # noqa: E402
 
 OUT = ROOT / "docs" / "assets" / "figures"
 ADVERSARIAL = ("gan", "dcgan", "wgan", "wgangp", "cgan", "acgan")
+# families whose generate() decodes draws of a Gaussian prior: lerp versus slerp applies
+PRIOR_SAMPLERS = ADVERSARIAL + ("vae", "cvae")
 CONDITIONAL = ("cgan", "acgan", "cvae")
 SEED = 0
 
@@ -232,7 +235,7 @@ def generate_all(out=OUT, n=5_000, registry=None, only=None, log=print):
             log(f"note: {dataset}: the AE-versus-VAE figures need both {ae_name} and {vae_name}; skipped")
 
     for m, r in records.items():
-        if r["family"] in ADVERSARIAL:
+        if r["family"] in PRIOR_SAMPLERS:
             numbers["lerp_slerp"][m] = lerp_slerp(m, model(m), out)
             log(f"wrote {m}_lerp_slerp.png")
         if r["family"] in CONDITIONAL:
@@ -240,7 +243,8 @@ def generate_all(out=OUT, n=5_000, registry=None, only=None, log=print):
             log(f"wrote {m}_per_class.png")
     families = {r["family"] for r in records.values()}
     if not families & set(ADVERSARIAL):
-        log("note: no GAN entry in the zoo yet (gan, dcgan, wgan, wgangp, cgan, acgan): lerp-versus-slerp figures skipped")
+        log("note: no GAN entry in the zoo yet (gan, dcgan, wgan, wgangp, cgan, acgan): "
+            "lerp-versus-slerp figures only for the VAE entries")
     if not families & set(CONDITIONAL):
         log("note: no conditional entry in the zoo yet (cgan, acgan, cvae): per-class figures skipped")
 

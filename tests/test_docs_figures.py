@@ -95,7 +95,7 @@ def test_gan_figures_from_a_registry(tmp_path):
 def test_vae_page_quotes_the_committed_figures_json():
     """The numbers the AE/VAE tutorial quotes are the ones gen_figures.py wrote next to the figures."""
     numbers = json.loads((ROOT / "docs" / "assets" / "figures" / "figures.json").read_text())
-    page = (ROOT / "docs" / "tutorials" / "vae.md").read_text(encoding="utf-8")
+    page = " ".join((ROOT / "docs" / "tutorials" / "vae.md").read_text(encoding="utf-8").split())
     pair = numbers["ae_vae"]["fashion_mnist"]
     ae, vae = pair["autoencoder"], pair["VAE"]
     quoted = [
@@ -113,3 +113,13 @@ def test_vae_page_quotes_the_committed_figures_json():
     quoted.append(f"| real test images, for scale | {100 * pair['real_test_confident_share']:.1f}% |")
     missing = [q for q in quoted if q not in page]
     assert not missing, f"docs/tutorials/vae.md does not quote figures.json; rerun docs/gen_figures.py and update: {missing}"
+
+
+def test_dcgan_page_quotes_the_committed_figures_json():
+    numbers = json.loads((ROOT / "docs" / "assets" / "figures" / "figures.json").read_text())
+    page = " ".join((ROOT / "docs" / "tutorials" / "dcgan.md").read_text(encoding="utf-8").split())
+    vae = numbers["lerp_slerp"]["vae_fashion_mnist"]
+    quoted = "(norm {:.2f} on average against {:.2f} at the ends)".format(vae["midpoint_norm"]["lerp"],
+                                                                        vae["endpoint_norm"])
+    assert quoted in page, f"docs/tutorials/dcgan.md does not quote figures.json: {quoted}"
+    assert (ROOT / "docs" / "assets" / "figures" / "vae_fashion_mnist_lerp_slerp.png").exists()
