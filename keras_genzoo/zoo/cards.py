@@ -96,6 +96,8 @@ def objective_metrics(model, dataset, family, n=None, batch_size=500):
     import keras
 
     x, _ = test_images(dataset, n)
+    # at least 4 batches, so that the spread of batch means (the card's tolerance) is defined
+    batch_size = max(1, min(batch_size, len(x) // 4))
     losses, mses = [], []
     for i in range(0, len(x), batch_size):
         batch = x[i : i + batch_size]
