@@ -130,6 +130,15 @@ _WGANGP_FAST = Recipe(
     batch_size=32,
 )
 
+#: The MLP GAN of the zoo: the paper's settings with a narrower second layer (the entry's two
+#: networks must fit the zoo's 4 MB budget) and the generator's weights averaged.
+_GAN_ZOO = Recipe(
+    "The paper's settings (Adam 2e-4, beta_1 0.5, batch 64) with hidden layers (256, 384) for the "
+    "generator and (384, 256) for the discriminator, so that both fit the zoo's 4 MB per entry, "
+    "and generate() sampling from a 0.999 moving average of the generator's weights.",
+    model_kwargs={"ema_decay": 0.999, "hidden_units": (256, 384)},
+)
+
 FAMILIES = {
     family.name: family
     for family in (
@@ -149,7 +158,7 @@ FAMILIES = {
             "gan", GAN, "GAN",
             "Goodfellow et al. (2014), Generative adversarial nets",
             "MLP generator (256, 512) and discriminator (512, 256)",
-            recipes={"paper": Recipe(_PAPER), "ema": _PAPER_EMA},
+            recipes={"paper": Recipe(_PAPER), "ema": _PAPER_EMA, "zoo": _GAN_ZOO},
         ),
         Family(
             "dcgan", DCGAN, "DCGAN",
