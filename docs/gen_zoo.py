@@ -93,6 +93,8 @@ def render(registry=None):
                           f"KL {_fmt(m['coverage']['details']['class_kl'], 2)}")
         if "conditional_accuracy" in m:
             sample.append(f"cond. acc. {_fmt(100 * m['conditional_accuracy']['value'], 3)}%")
+        if "intra_class_fd" in m:
+            sample.append(f"intra-class FD {_fmt(m['intra_class_fd']['value'])}")
         objective = []
         if "test_negative_elbo" in m:
             objective.append(f"−ELBO {_fmt(m['test_negative_elbo']['value'])} nats")

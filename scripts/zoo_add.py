@@ -38,10 +38,6 @@ import keras  # noqa: E402
 import keras_genzoo as gz  # noqa: E402
 from keras_genzoo.zoo import cards, hub, presets  # noqa: E402
 
-FAMILY_OF_CLASS = {"Autoencoder": "autoencoder", "VAE": "vae", "ConditionalVAE": "cvae", "GAN": "gan",
-                   "DCGAN": "dcgan", "WGAN": "wgan", "WGANGP": "wgangp", "ConditionalGAN": "cgan", "ACGAN": "acgan"}
-
-
 def read_run(source):
     """`(model path, run config or {}, command, train seconds, last history row)` of a run directory or file."""
     source = Path(source)
@@ -61,7 +57,7 @@ def summary_of(metrics):
     out = {}
     for key, field in (("fd", "fd"), ("kid", "kid"), ("is", "is"), ("test_negative_elbo", "test_negative_elbo"),
                        ("test_reconstruction_loss", "test_reconstruction_loss"),
-                       ("conditional_accuracy", "conditional_accuracy")):
+                       ("conditional_accuracy", "conditional_accuracy"), ("intra_class_fd", "intra_class_fd")):
         if key in metrics:
             out[field] = round(float(metrics[key]["value"]), 6)
     if "coverage" in metrics:
@@ -88,7 +84,7 @@ def main(argv=None):
     start = time.process_time()
     model_path, run, command, run_metrics, history = read_run(args.source)
     model = keras.models.load_model(model_path)
-    family = args.family or run.get("model") or FAMILY_OF_CLASS.get(type(model).__name__)
+    family = args.family or run.get("model") or gz.models.registry.family_of(model)
     dataset = args.dataset or run.get("dataset")
     command = args.command or command
     if not (family and dataset and command):
@@ -96,13 +92,23 @@ def main(argv=None):
     if not args.name.startswith(family + "_"):
         parser.error(f"zoo names are <family>_<dataset>; {args.name!r} does not start with {family + '_'!r}.")
     info = gz.data.info(dataset)
+    steps = hub.optimizer_iterations(model)
+    averaged = getattr(model, "generator_ema", None) is not None
+    ema_decay = getattr(model, "ema_decay", None)
+    if averaged:
+        # Ship what `generate` samples from: the averaged generator in place of the raw one.
+        model = model.averaged_copy()
 
     print(f"measuring {args.name} on {args.num_samples} samples ...", flush=True)
     sample, notes = cards.sample_metrics(model, dataset, family, n=args.num_samples, seed=args.seed)
     objective = cards.objective_metrics(model, dataset, family)
     spread = cards.fd_spread(model, dataset, family, n=min(1000, args.num_samples)) if "fd" in sample else None
     metrics = {**sample, **objective}
-    steps = hub.optimizer_iterations(model)
+    if averaged:
+        notes = notes + [
+            f"the generator holds the moving average (decay {ema_decay:g}) "
+            "of the trained generator's weights (Yazıcı et al. 2019), which the trained model sampled from; the raw "
+            "generator and the optimizers' state are not shipped, so `with_optimizers=True` is not available"]
     model_config = {k: v for k, v in model.get_config().items() if k not in getattr(model, "sub_model_names", ())}
     card = {
         "name": args.name,

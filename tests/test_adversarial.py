@@ -337,3 +337,14 @@ def test_generator_ema_decay_must_be_in_unit_interval():
     for bad in (1.0, -0.1, "high"):
         with pytest.raises(ValueError, match="decay"):
             make(gz.models.DCGAN, ema_decay=bad)
+
+
+def test_averaged_copy_samples_like_the_averaged_model():
+    m = make(gz.models.DCGAN, ema_decay=0.9)
+    m.fit(image_data(n=32), epochs=1, verbose=0)
+    copy = m.averaged_copy()
+    assert copy.ema_decay is None and copy.generator_ema is None and not copy.compiled
+    np.testing.assert_array_equal(copy.generate(5, seed=2), m.generate(5, seed=2))
+    assert int(npv(copy.critic_steps)) == 2
+    with pytest.raises(ValueError, match="no weight average"):
+        copy.averaged_copy()

@@ -365,3 +365,19 @@ def test_cli_unknown_name_exits_2_listing_the_choices():
         assert name in result.output
     result = CliRunner().invoke(cli.main, ["zoo", "sample", "no_such_entry", "--out", "x.png"])
     assert result.exit_code == 2 and "choose from:" in result.output
+
+
+def test_card_metrics_of_a_conditional_model_use_real_and_fake_labels():
+    """`cards.sample_metrics` on a (tiny, untrained) conditional model of the 16x16 digits:
+    conditional accuracy and intra-class FD are measured with the test split's labels for the
+    real images and the cycling labels for the generated ones."""
+    from keras_genzoo.zoo import cards
+
+    model = gz.models.ConditionalGAN(image_shape=(16, 16, 1), num_classes=10, latent_dim=4, base_filters=4,
+                                     conditioning="concat", seed=0)
+    out, notes = cards.sample_metrics(model, "digits", "cgan", n=200, seed=0, kid=False)
+    assert {"fd", "is", "coverage", "conditional_accuracy", "intra_class_fd"} <= set(out), (out.keys(), notes)
+    per_class = out["intra_class_fd"]["details"]["per_class"]
+    assert len(per_class) == 10 and all(v >= 0 for v in per_class.values())
+    assert 0.0 <= out["conditional_accuracy"]["value"] <= 1.0
+    assert out["fd"]["protocol"]["samples"].endswith("labels cycling 0..K-1")

@@ -16,3 +16,21 @@ shapes = [tuple(layer.output.shape[1:]) for layer in generator.layers]
 assert (7, 7, 128) in shapes and (14, 14, 64) in shapes and shapes[-1] == (28, 28, 1), shapes
 assert tuple(discriminator.output.shape) == (None, 1)
 assert generator.layers[-1].get_config()["activation"] == "tanh", generator.layers[-1].get_config()
+
+# --8<-- [start:norms]
+import numpy as np
+
+z = gz.models.DCGAN(image_shape=(28, 28, 1), latent_dim=128, seed=0).sample_latent(2_000, seed=0)
+print(f"|z| of prior draws: {np.linalg.norm(z, axis=1).mean():.2f} +- {np.linalg.norm(z, axis=1).std():.2f}")
+t = np.linspace(0.0, 1.0, 9)
+for name, path in (("lerp", gz.callbacks.lerp), ("slerp", gz.callbacks.slerp)):
+    norms = np.array([np.linalg.norm(path(z[i], z[i + 1], t), axis=1) for i in range(0, 2_000, 2)])
+    print(f"{name:5s} |z| along the path: " + " ".join(f"{v:5.2f}" for v in norms.mean(axis=0)))
+# --8<-- [end:norms]
+    if name == "lerp":
+        lerp_norms = norms.mean(axis=0)
+    else:
+        slerp_norms = norms.mean(axis=0)
+# endpoints on the shell |z| ~ sqrt(128) = 11.3; the straight line's midpoint is ~ |z| / sqrt(2)
+assert abs(lerp_norms[0] - np.sqrt(128)) < 0.2 and abs(lerp_norms[4] - np.sqrt(64)) < 0.2, lerp_norms
+assert np.all(np.abs(slerp_norms - np.sqrt(128)) < 0.2), slerp_norms

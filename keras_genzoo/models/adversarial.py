@@ -190,6 +190,22 @@ class AdversarialModel(GenerativeModel):
             r = ops.cast(rate, avg.dtype)
             avg.assign(avg.value + r * (ops.cast(v.value, avg.dtype) - avg.value))
 
+    def averaged_copy(self):
+        """A new, uncompiled model of the same class and configuration, without averaging, whose
+        generator holds this model's averaged weights (and whose discriminator, step counter and
+        seed state are copies of this model's): what `generate` samples from, in half the
+        weights. The zoo ships averaged models in this form."""
+        if self.generator_ema is None:
+            raise ValueError(f"{type(self).__name__} keeps no weight average (ema_decay=None): nothing to copy.")
+        config = self.get_config()
+        config["ema_decay"] = None
+        copy = type(self).from_config(config)
+        copy.generator.set_weights(self.generator_ema.get_weights())
+        copy.discriminator.set_weights(self.discriminator.get_weights())
+        copy.critic_steps.assign(ops.convert_to_numpy(self.critic_steps))
+        copy.seed_generator.state.assign(ops.convert_to_numpy(self.seed_generator.state.value))
+        return copy
+
     def end_step(self):
         if self.generator_ema is not None:
             self.update_generator_ema()

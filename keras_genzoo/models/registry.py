@@ -93,11 +93,16 @@ _DCGAN_FAST = Recipe(
     batch_size=32,
 )
 
-#: The DCGAN fast recipe carried over to the conditional GANs (same generator body).
+#: The DCGAN fast recipe carried over to the conditional GAN. The discriminator conditions by
+#: concatenation: after 6,000 steps (seed 0) it scored FD 40.4 at 2,000 samples with 88.2%
+#: conditional accuracy, where the projection discriminator scored FD 264 (58.7%) with the
+#: inner product on pooled features and FD 133 (82%, 30,000 steps) on the flattened features:
+#: at this learning rate the projection term makes the discriminator confident (real logits
+#: rising to 9) and the generator stalls (docs/tutorials/conditional.md).
 _CGAN_FAST = Recipe(
-    "The DCGAN fast recipe with a projection discriminator: base_filters=32, batch 32, "
-    "Adam(1e-3, beta_1=0.5), generator weights averaged with decay 0.999.",
-    model_kwargs={"base_filters": 32, "ema_decay": 0.999},
+    "The DCGAN fast recipe with a concatenation discriminator (one-hot label maps as extra "
+    "channels): base_filters=32, batch 32, Adam(1e-3, beta_1=0.5), generator weights averaged with decay 0.999.",
+    model_kwargs={"base_filters": 32, "ema_decay": 0.999, "conditioning": "concat"},
     compile_kwargs=_adam(1e-3),
     batch_size=32,
 )
@@ -108,6 +113,31 @@ _ACGAN_FAST = Recipe(
     model_kwargs={"base_filters": 32, "ema_decay": 0.999, "fake_class_loss": False},
     compile_kwargs=_adam(1e-3),
     batch_size=32,
+)
+
+#: The papers' settings, sampling from a 0.999 moving average of the generator's weights.
+_PAPER_EMA = Recipe(
+    "The paper's defaults, with generate() sampling from a 0.999 moving average of the "
+    "generator's weights (Yazıcı et al. 2019).",
+    model_kwargs={"ema_decay": 0.999},
+)
+
+#: WGAN-GP at the DCGAN fast recipe's width and batch, with a shorter critic schedule.
+_WGANGP_FAST = Recipe(
+    "Half-width networks (base_filters=32), batch 32, n_critic 2, gradient penalty 10, "
+    "Adam(2e-4, beta_1=0.5, beta_2=0.9) for both networks, generator weights averaged with decay 0.999.",
+    model_kwargs={"base_filters": 32, "n_critic": 2, "ema_decay": 0.999},
+    compile_kwargs=_adam(2e-4, 0.5, 0.9),
+    batch_size=32,
+)
+
+#: The MLP GAN of the zoo: the paper's settings with a narrower second layer (the entry's two
+#: networks must fit the zoo's 4 MB budget) and the generator's weights averaged.
+_GAN_ZOO = Recipe(
+    "The paper's settings (Adam 2e-4, beta_1 0.5, batch 64) with hidden layers (256, 384) for the "
+    "generator and (384, 256) for the discriminator, so that both fit the zoo's 4 MB per entry, "
+    "and generate() sampling from a 0.999 moving average of the generator's weights.",
+    model_kwargs={"ema_decay": 0.999, "hidden_units": (256, 384)},
 )
 
 FAMILIES = {
@@ -129,7 +159,7 @@ FAMILIES = {
             "gan", GAN, "GAN",
             "Goodfellow et al. (2014), Generative adversarial nets",
             "MLP generator (256, 512) and discriminator (512, 256) for images; 3x256 both for vectors",
-            default_latent_dim=None, recipes={"paper": Recipe(_PAPER)},
+            default_latent_dim=None, recipes={"paper": Recipe(_PAPER), "ema": _PAPER_EMA, "zoo": _GAN_ZOO},
         ),
         Family(
             "dcgan", DCGAN, "DCGAN",
@@ -141,13 +171,13 @@ FAMILIES = {
             "wgan", WGAN, "WGAN (weight clipping)",
             "Arjovsky et al. (2017), Wasserstein GAN",
             "DCGAN networks with a linear critic, every critic weight clipped to [-c, c]; MLP (256, 256) for vectors",
-            default_latent_dim=None, recipes={"paper": Recipe(_PAPER)},
+            default_latent_dim=None, recipes={"paper": Recipe(_PAPER), "ema": _PAPER_EMA},
         ),
         Family(
             "wgangp", WGANGP, "WGAN-GP (gradient penalty)",
             "Gulrajani et al. (2017), Improved training of Wasserstein GANs",
             "DCGAN generator, layer-normalised critic; MLP 3x256 both for vectors",
-            default_latent_dim=None, recipes={"paper": Recipe(_PAPER)},
+            default_latent_dim=None, recipes={"paper": Recipe(_PAPER), "fast": _WGANGP_FAST},
         ),
         Family(
             "cvae", ConditionalVAE, "Conditional VAE",

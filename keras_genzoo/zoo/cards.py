@@ -55,7 +55,7 @@ def sample_metrics(model, dataset, family, n=10000, seed=0, kid=True, verbose=Fa
     notes = []
     if dataset not in classifiers.EVALUATORS:
         return {}, [f"no shipped evaluator for {dataset!r}: sample metrics not measured"]
-    real, _ = test_images(dataset, n)
+    real, real_labels = test_images(dataset, n)
     fake, labels = _samples(model, n, seed, family)
     split = f"{dataset}:test (first {len(real)} images)"
     kw = dict(n=n, seed=seed, verbose=verbose)
@@ -76,7 +76,8 @@ def sample_metrics(model, dataset, family, n=10000, seed=0, kid=True, verbose=Fa
         else:
             notes.append("conditional accuracy not measured: gz.metrics.conditional_accuracy does not exist yet")
         if hasattr(metrics, "intra_class_frechet_distance"):
-            out["intra_class_fd"] = metrics.intra_class_frechet_distance(real, fake, labels, extractor=dataset).to_dict()
+            out["intra_class_fd"] = metrics.intra_class_frechet_distance(
+                real, real_labels.astype(np.int32), fake, labels.astype(np.int32), extractor=dataset).to_dict()
         else:
             notes.append("intra-class FD not measured: the package has no intra-class FD metric yet")
     return out, notes
@@ -95,6 +96,8 @@ def objective_metrics(model, dataset, family, n=None, batch_size=500):
     import keras
 
     x, _ = test_images(dataset, n)
+    # at least 4 batches, so that the spread of batch means (the card's tolerance) is defined
+    batch_size = max(1, min(batch_size, len(x) // 4))
     losses, mses = [], []
     for i in range(0, len(x), batch_size):
         batch = x[i : i + batch_size]
