@@ -236,14 +236,14 @@ def train(config, out, command="", verbose=1, extra_callbacks=(), backup_every=B
         with strategy.scope():
             model = build_model(config)
         evaluator = evaluator_for(config.dataset)
-        cbs = [gz_callbacks.SampleGrid(out / "samples", num_samples=64, seed=config.seed)]
+        # First, so that a divergence found at an epoch's end stops the run before other callbacks use the model.
+        health = gz_callbacks.TrainingHealth(check_weights_every=backup_every, raise_error=True)
+        cbs = [health, gz_callbacks.SampleGrid(out / "samples", num_samples=64, seed=config.seed)]
         if evaluator and config.fid_every > 0:
             real = data.load(config.dataset, split="test", batch_size=500, shuffle=False)
             cbs.append(gz_callbacks.FIDCallback(real, every_n_epochs=config.fid_every, num_samples=config.eval_samples,
                                                 extractor=evaluator, seed=config.seed, fill_value=float("nan")))
         chief = is_chief(strategy)  # on a multi-worker job only the chief writes files
-        health = gz_callbacks.TrainingHealth(check_weights_every=backup_every, raise_error=True)
-        cbs += [health]
         if chief:
             cbs.append(keras.callbacks.CSVLogger(str(out / "history.csv"), append=True))
         cbs += list(extra_callbacks)

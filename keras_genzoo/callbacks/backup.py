@@ -197,7 +197,9 @@ class BackupAndRestore(keras.callbacks.Callback):
 
     # ------------------------------------------------------------------ saving
     def _steps_per_execution(self):
-        return int(getattr(self.model, "steps_per_execution", 1) or 1)
+        # `self._model`, not `self.model`: on JAX, reading `Callback.model` syncs the training
+        # state into the variables, which inside a step would hand the step's donated buffers to them.
+        return int(getattr(self._model, "steps_per_execution", 1) or 1)
 
     def _sync(self):
         sync = getattr(self.model, "jax_state_sync", None)  # JAX: fit carries the state outside the variables
