@@ -33,14 +33,19 @@ TINY = {
 }
 
 
+# The step functions of these are compiled (tf.function / jax.jit) as in real use; the others
+# run eagerly, which costs a third of the CPU time for these tiny networks and runs the same step.
+COMPILED = {"dcgan", "wgangp", "cgan"}
+
+
 def test_every_registered_family_is_covered():
     assert set(TINY) == set(gz.models.registry.names())
 
 
-def make(name, **compile_kwargs):
+def make(name):
     kwargs = dict(TINY[name], seed=0)
     model = gz.models.registry.create(name, compile=False, **kwargs)
-    model.compile(**compile_kwargs)
+    model.compile(run_eagerly=name not in COMPILED)
     return model
 
 

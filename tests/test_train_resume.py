@@ -168,5 +168,9 @@ def test_genzoo_train_exits_non_zero_on_divergence_with_one_clear_line(tmp_path,
                                            "--fid-every", "0", "--backup-every", "1", "--out", str(tmp_path / "run")])
     assert result.exit_code == 1, result.output
     last = result.output.strip().splitlines()[-1]
-    assert last.startswith("Error: TrainingDiverged: ") and "diverged" in last, last
+    # Step 1 overflows the weights to huge values, step 2's loss is NaN: the state after step 1 is the last finite one.
+    assert last.startswith("Error: TrainingDiverged: TrainingHealth: the autoencoder diverged: loss=nan"), last
+    assert "The last good state (epoch 1, step 1) is saved in" in last
     assert "Traceback" not in result.output
+    model = runs.load_source(tmp_path / "run")
+    assert all(np.all(np.isfinite(v.numpy())) for v in model.weights if "float" in str(v.dtype))
