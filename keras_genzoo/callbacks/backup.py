@@ -74,8 +74,8 @@ class BackupAndRestore(keras.callbacks.Callback):
         delete_checkpoint: delete `backup_dir` when `fit` completes (it is kept when training
             was stopped because the state became non-finite).
 
-    The resume is bit-identical to the uninterrupted run (tested on CPU with every family,
-    with `tf.config.experimental.enable_op_determinism()`) when the data is a `tf.data`
+    The resume is bit-identical to the uninterrupted run (tested on CPU with every family, on
+    TensorFlow with `tf.config.experimental.enable_op_determinism()` and on JAX) when the data is a `tf.data`
     pipeline whose order depends only on its seed (`gz.data.load(..., seed=...)`,
     `gz.data.from_array(..., seed=...)`), read either one pass per epoch or as a repeated stream
     with `steps_per_epoch`. With the PyTorch backend a repeated stream cannot be fast-forwarded
