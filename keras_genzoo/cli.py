@@ -206,14 +206,16 @@ def _table(rows):
               help="Measure FID every K epochs during training (0: never).")
 @click.option("--eval-samples", type=click.IntRange(min=10), default=1000, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Run directory.")
+@click.option("--backup-every", type=POSITIVE, default=100, show_default=True,
+              help="Back up the training state every N steps (and at every epoch's end); a rerun resumes from it.")
 @output_options
-def train(model, out, output, **options):
+def train(model, out, output, backup_every, **options):
     """Train MODEL and write a run directory (resumes an interrupted run in the same --out)."""
     from keras_genzoo import runs
 
     config = runs.RunConfig(model=model.lower(), **options)
     with output.work():
-        run = runs.train(config, out, command=_command_line(), verbose=output.verbose)
+        run = runs.train(config, out, command=_command_line(), verbose=output.verbose, backup_every=backup_every)
     output.say(f"Run written to {run}; report: {run / 'report.html'}")
     output.result(_run_summary(run))
 

@@ -11,7 +11,7 @@ A run directory holds:
     interpolation.png/.gif latent interpolation of the final model
     metrics.json           Fréchet distance, Inception Score, mode coverage with protocols
     report.html            one self-contained page with all of the above
-    backup/                Keras BackupAndRestore state while training (removed at the end)
+    backup/                gz.callbacks.BackupAndRestore state while training (removed at the end)
 """
 
 from __future__ import annotations
@@ -61,6 +61,18 @@ class TimeBudget(keras.callbacks.Callback):
 
 class RunError(Exception):
     """A run that cannot start or continue, with a message for the user."""
+
+
+class TrainingDiverged(FloatingPointError):
+    """Training stopped because a loss or a weight became NaN or Inf; the message names the
+    network and where the last good state was kept."""
+
+
+#: Steps between backups in `train`. A backup of the DCGAN fast recipe (0.93 M weights, 7.6 MB
+#: with both optimizers' slots) costs about 70 ms of CPU against 26 ms for one training step on
+#: 2 cores; every 100 steps that is under 3% of the training time, and an interrupted run
+#: redoes at most 100 steps (identically).
+BACKUP_EVERY = 100
 
 
 @dataclasses.dataclass
@@ -168,17 +180,44 @@ def fit_progress(verbose):
     return 0, [gz_callbacks.PlainProgress(interval=30.0)]
 
 
-def train(config, out, command="", verbose=1, extra_callbacks=()):
+def truncate_history(path, epoch):
+    """Drops the rows of epochs `>= epoch` from a `CSVLogger` file (they are trained again)."""
+    path = Path(path)
+    if not path.exists():
+        return
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        return
+    header, body = rows[0], rows[1:]
+    column = header.index("epoch") if "epoch" in header else 0
+    kept = [r for r in body if r and r[column].isdigit() and int(r[column]) < epoch]
+    if len(kept) == len(body):
+        return
+    with atomic_write(path, "w") as f:
+        csv.writer(f, lineterminator="\n").writerows([header, *kept])
+
+
+def train(config, out, command="", verbose=1, extra_callbacks=(), backup_every=BACKUP_EVERY):
     """Trains (or resumes) a run into `out`; returns the run directory.
 
     Training data are images in [0, 1] (`gz.data.load`'s default); progress goes to stdout
     as described in `fit_progress` (`verbose=0`: none).
 
-    An interrupted run resumes from its last completed epoch (Keras `BackupAndRestore`
-    state in `out/backup`) when started again with the same configuration; a directory
+    The training state is backed up every `backup_every` steps and at the end of every epoch
+    (`gz.callbacks.BackupAndRestore` in `out/backup`). A run interrupted at any point, even
+    killed, continues when started again with the same configuration, exactly as if it had
+    not stopped: same batches, same weights, the same epochs in `history.csv`. A directory
     holding a different run is refused.
+
+    Raises:
+        TrainingDiverged: a loss or a weight became NaN/Inf; the message names the network.
+            The last good state is saved as `out/model.keras` and the backup is kept.
     """
     out = prepare_directory(out, config, command)
+    backup_dir = out / "backup"
+    resumed = gz_callbacks.BackupAndRestore.latest_record(backup_dir)
+    truncate_history(out / "history.csv", resumed["epoch"] if resumed else 0)
     policy = PRECISIONS[config.mixed_precision]
     previous_policy = keras.config.dtype_policy()
     if policy is not None:
@@ -197,25 +236,31 @@ def train(config, out, command="", verbose=1, extra_callbacks=()):
         with strategy.scope():
             model = build_model(config)
         evaluator = evaluator_for(config.dataset)
-        cbs = [gz_callbacks.SampleGrid(out / "samples", num_samples=64, seed=config.seed)]
+        # First, so that a divergence found at an epoch's end stops the run before other callbacks use the model.
+        health = gz_callbacks.TrainingHealth(check_weights_every=backup_every, raise_error=True)
+        cbs = [health, gz_callbacks.SampleGrid(out / "samples", num_samples=64, seed=config.seed)]
         if evaluator and config.fid_every > 0:
             real = data.load(config.dataset, split="test", batch_size=500, shuffle=False)
             cbs.append(gz_callbacks.FIDCallback(real, every_n_epochs=config.fid_every, num_samples=config.eval_samples,
                                                 extractor=evaluator, seed=config.seed, fill_value=float("nan")))
         chief = is_chief(strategy)  # on a multi-worker job only the chief writes files
-        cbs += [gz_callbacks.TrainingHealth()]
         if chief:
             cbs.append(keras.callbacks.CSVLogger(str(out / "history.csv"), append=True))
-        cbs += [
-            keras.callbacks.BackupAndRestore(str(out / "backup"), delete_checkpoint=True),
-            *extra_callbacks,
-        ]
+        cbs += list(extra_callbacks)
         if config.max_train_seconds:
             cbs.append(TimeBudget(config.max_train_seconds))
+        # Last, so that an epoch's end (its history row, sample grid) is backed up once done.
+        backup = gz_callbacks.BackupAndRestore(backup_dir, save_freq=backup_every, delete_checkpoint=True)
+        cbs.append(backup)
         fit_verbose, progress = fit_progress(verbose)
         start = time.perf_counter()
-        model.fit(train_ds, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch, verbose=fit_verbose,
-                  callbacks=cbs + progress)
+        try:
+            model.fit(train_ds, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch, verbose=fit_verbose,
+                      callbacks=cbs + progress)
+        except FloatingPointError as e:
+            keep_last_good(model, backup, out, str(e), chief)
+        if backup.diverged:
+            keep_last_good(model, backup, out, health.message or backup.diverged, chief)
         seconds = time.perf_counter() - start
         if chief:
             save_model(model, out / "model.keras")  # atomic: a kill mid-save leaves no half-written file
@@ -223,6 +268,22 @@ def train(config, out, command="", verbose=1, extra_callbacks=()):
     finally:
         keras.config.set_dtype_policy(previous_policy)
     return out
+
+
+def keep_last_good(model, backup, out, message, chief=True):
+    """After a divergence: loads the last finite backup into `model`, saves it as
+    `out/model.keras` and raises `TrainingDiverged`."""
+    record = backup.latest_record(backup.backup_dir)
+    if record is None:
+        raise TrainingDiverged(f"{message} No finite backup was written before it; {out / 'model.keras'} not written.")
+    model.load_weights(str(Path(backup.backup_dir) / record["weights"]))
+    where = f"epoch {record['epoch'] + 1}, step {record['step']}" if record["step"] else f"the end of epoch {record['epoch']}"
+    if chief:
+        save_model(model, out / "model.keras")
+    raise TrainingDiverged(
+        f"{message} The last good state ({where}) is saved in {out / 'model.keras'}, and its backup is kept in "
+        f"{backup.backup_dir}."
+    )
 
 
 def finish(model, config, out, info, seconds, verbose=1):

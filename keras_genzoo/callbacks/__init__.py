@@ -1,6 +1,8 @@
 """Callbacks to watch generative models train: sample grids, latent interpolations, FID and
-mode coverage in the epoch logs, a training-health guard, and plain progress lines for logs."""
+mode coverage in the epoch logs, a training-health guard, plain progress lines for logs, and a
+backup that resumes an interrupted `fit` exactly where it stopped."""
 
+from keras_genzoo.callbacks.backup import BackupAndRestore
 from keras_genzoo.callbacks.ema import GeneratorEMA
 from keras_genzoo.callbacks.evaluation import FIDCallback, ModeCoverage
 from keras_genzoo.callbacks.grids import (
@@ -16,6 +18,7 @@ from keras_genzoo.callbacks.health import TrainingHealth
 from keras_genzoo.callbacks.progress import PlainProgress
 
 __all__ = [
+    "BackupAndRestore",
     "FIDCallback",
     "GeneratorEMA",
     "LatentInterpolation",

@@ -9,6 +9,69 @@ import keras
 import numpy as np
 
 
+def model_parts(model):
+    """`(part, variables)` of a model: each sub-network (`generator`, `discriminator`,
+    `encoder`, `decoder`, `generator_ema`), each update's optimizer (`"discriminator's optimizer"`)
+    and `model` for the rest (step counter, seed state); for a plain Keras model, `model` and
+    `optimizer`."""
+    seen = set()
+    parts = []
+
+    def add(name, variables):
+        own = [v for v in variables if id(v) not in seen]
+        seen.update(id(v) for v in own)
+        if own:
+            parts.append((name, own))
+
+    names = list(getattr(model, "sub_model_names", ()))
+    if getattr(model, "generator_ema", None) is not None:
+        names.append("generator_ema")
+    for name in names:
+        add(name, getattr(model, name).weights)
+    updates = model.training_updates() if callable(getattr(model, "training_updates", None)) else ()
+    for update in updates:
+        optimizer = getattr(model, update.optimizer, None)
+        if optimizer is not None:
+            add(f"{update.name}'s optimizer", optimizer.variables)
+    add("model", model.weights)
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not updates:
+        add("optimizer", optimizer.variables)
+    return parts
+
+
+def nonfinite_parts(model):
+    """`{part: [variable paths]}` of the parts of `model` (see `model_parts`) holding NaN/Inf."""
+    bad = {}
+    for part, variables in model_parts(model):
+        for variable in variables:
+            value = np.asarray(keras.ops.convert_to_numpy(variable.value))
+            if np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
+                path = variable.path if part == "model" or "optimizer" in part else f"{part}/{variable.path}"
+                bad.setdefault(part, []).append(path)
+    return bad
+
+
+def describe_nonfinite(bad):
+    """One phrase naming the diverged networks, e.g. `"the generator diverged: weights
+    generator/dense/kernel hold NaN/Inf"`."""
+    names = [p for p in bad if p != "model"] or list(bad)
+    paths = [path for p in names for path in bad[p]]
+    shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    return f"the {' and the '.join(names)} diverged: weights {shown} hold NaN/Inf"
+
+
+def loss_owners(model):
+    """`{log key: update name}`: which network each logged loss belongs to (`d_loss` ->
+    `discriminator`)."""
+    owners = {}
+    if callable(getattr(model, "training_updates", None)):
+        for update in model.training_updates():
+            for key in (update.loss_name, *update.log_names):
+                owners.setdefault(key, update.name)
+    return owners
+
+
 class TrainingHealth(keras.callbacks.Callback):
     """Stops training when a logged loss or a weight becomes NaN/Inf, and warns when the
     discriminator wins outright — the lecture's "generator gets no gradient" failure.
@@ -51,22 +114,10 @@ class TrainingHealth(keras.callbacks.Callback):
         warnings.warn(message, RuntimeWarning, stacklevel=2)
         self.model.stop_training = True
 
-    def _named_weights(self):
-        """`(name, variable)` pairs, prefixed with the sub-model they belong to (generator/...)."""
-        for owner in getattr(self.model, "sub_model_names", ()):
-            for variable in getattr(self.model, owner).weights:
-                yield f"{owner}/{variable.path}", variable
-        if not getattr(self.model, "sub_model_names", ()):
-            for variable in self.model.weights:
-                yield variable.path, variable
-
-    def _bad_weights(self):
-        bad = []
-        for name, variable in self._named_weights():
-            value = np.asarray(variable.numpy())
-            if np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
-                bad.append(name)
-        return bad
+    def _sync(self):
+        sync = getattr(self.model, "jax_state_sync", None)  # JAX: fit keeps the state outside the variables
+        if callable(sync):
+            sync()
 
     def on_train_batch_end(self, batch, logs=None):
         if self.message is not None:
@@ -81,21 +132,25 @@ class TrainingHealth(keras.callbacks.Callback):
             if not math.isfinite(number):
                 bad.append(f"{key}={number}")
         if bad:
-            return self._fail(f"TrainingHealth: {', '.join(bad)} at step {self._step}: not finite; training stopped.")
+            owners = loss_owners(self.model)
+            networks = list(dict.fromkeys(owners[b.split("=")[0]] for b in bad if b.split("=")[0] in owners))
+            who = f"the {' and the '.join(networks)} diverged: " if networks else ""
+            return self._fail(
+                f"TrainingHealth: {who}{', '.join(bad)} at step {self._step}: not finite; training stopped."
+            )
         if self._step % self.check_weights_every == 0:
-            weights = self._bad_weights()
+            self._sync()
+            weights = nonfinite_parts(self.model)
             if weights:
-                return self._fail(
-                    f"TrainingHealth: weights {', '.join(weights)} hold NaN/Inf at step {self._step}; training stopped."
-                )
+                return self._fail(f"TrainingHealth: {describe_nonfinite(weights)} at step {self._step}; training stopped.")
         self._watch_discriminator(logs or {})
 
     def on_epoch_end(self, epoch, logs=None):
         if self.message is not None:
             return
-        weights = self._bad_weights()
+        weights = nonfinite_parts(self.model)
         if weights:
-            self._fail(f"TrainingHealth: weights {', '.join(weights)} hold NaN/Inf after epoch {epoch + 1}; training stopped.")
+            self._fail(f"TrainingHealth: {describe_nonfinite(weights)} after epoch {epoch + 1}; training stopped.")
 
     def _watch_discriminator(self, logs):
         from keras_genzoo.models.wasserstein import _WassersteinBase

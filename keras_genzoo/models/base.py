@@ -72,6 +72,8 @@ class GenerativeModel(keras.Model):
     n_critic = 1
     #: a variable counting completed fit steps (families with a critic schedule), else None
     step_counter = None
+    #: the data `fit` was given, while `fit` runs (else None)
+    fit_data = None
 
     def __init__(self, data_shape, latent_dim, latent_prior="normal", seed=None, image_range=(0, 1), **kwargs):
         super().__init__(**kwargs)
@@ -212,6 +214,15 @@ class GenerativeModel(keras.Model):
         return trainers.log_values({m.name: m.result() for m in self.metrics})
 
     # ------------------------------------------------------------------ the trainer of the backend
+    def fit(self, x=None, *args, **kwargs):
+        """`keras.Model.fit`. While it runs, `fit_data` is `x` (`gz.callbacks.BackupAndRestore`
+        replays a reshuffling dataset's epochs from it when resuming)."""
+        self.fit_data = x
+        try:
+            return super().fit(x, *args, **kwargs)
+        finally:
+            self.fit_data = None
+
     def train_step(self, *args):
         return trainers.get().train_step(self, *args)
 
