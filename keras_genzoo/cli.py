@@ -245,7 +245,7 @@ def demo(out, epochs, output):
     # 3 min 6 s end to end, FD 86.8, 10/10 classes, 1.19 GiB peak RSS. The training-time cap
     # keeps a slower machine within about four minutes end to end.
     if dataset == "fashion_mnist":
-        config = runs.RunConfig(model="dcgan", recipe="fast", dataset=dataset, epochs=epochs or 5, fid_every=0,
+        config = runs.RunConfig(model="dcgan", recipe="demo", dataset=dataset, epochs=epochs or 5, fid_every=0,
                                 eval_samples=2000, max_train_seconds=None if epochs else 180.0)
     else:
         config = runs.RunConfig(model="dcgan", dataset=dataset, epochs=epochs or 40, latent_dim=32, batch_size=64,
