@@ -50,29 +50,33 @@ def mlp_pair(latent_dim, g_units, d_units, seed, packing=1, name="discriminator"
     return g, d
 
 
-def gan(latent_dim=128, g_units=None, d_units=None, lr=2e-4, b1=0.5, b2=0.999, packing=1, g_lr=None, prior="normal"):
-    """A GAN setting; `g_units=None` keeps the package's default networks (current default)."""
+def gan(latent_dim=128, g_units=(256, 512), d_units=(512, 256), lr=2e-4, b1=0.5, b2=0.999, packing=1, g_lr=None,
+        prior="normal", decay_steps=None):
+    """A GAN setting with explicit networks and optimizers (the defaults: the package's vector
+    defaults before the study); `decay_steps` anneals both learning rates to 1% with a cosine."""
 
     def build(seed):
         kwargs = {}
-        if g_units is not None:
-            kwargs["generator"], kwargs["discriminator"] = mlp_pair(latent_dim, g_units, d_units, seed, packing)
+        kwargs["generator"], kwargs["discriminator"] = mlp_pair(latent_dim, g_units, d_units, seed, packing)
         m = gz.models.GAN(data_shape=(2,), latent_dim=latent_dim, latent_prior=prior, seed=seed, **kwargs)
-        m.compile(d_optimizer=adam(lr, b1, b2, "d_adam"), g_optimizer=adam(g_lr or lr, b1, b2, "g_adam"))
+        d_lr, gen_lr = lr, g_lr or lr
+        if decay_steps:
+            d_lr = keras.optimizers.schedules.CosineDecay(lr, decay_steps, alpha=0.01)
+            gen_lr = keras.optimizers.schedules.CosineDecay(gen_lr, decay_steps, alpha=0.01)
+        m.compile(d_optimizer=adam(d_lr, b1, b2, "d_adam"), g_optimizer=adam(gen_lr, b1, b2, "g_adam"))
         return m
 
     return build
 
 
-def wgangp(latent_dim=128, g_units=None, d_units=None, lr=1e-4, b1=0.0, b2=0.9, n_critic=5, packing=1, g_lr=None,
-           prior="normal", gp_weight=10.0, decay_steps=None):
-    """A WGAN-GP setting; `decay_steps` (fit steps) anneals both learning rates to 1% with a cosine."""
+def wgangp(latent_dim=128, g_units=(256, 256), d_units=(256, 256), lr=1e-4, b1=0.0, b2=0.9, n_critic=5, packing=1,
+           g_lr=None, prior="normal", gp_weight=10.0, decay_steps=None):
+    """A WGAN-GP setting with explicit networks and optimizers (the defaults: the package's
+    vector defaults before the study); `decay_steps` (fit steps) anneals both learning rates
+    to 1% with a cosine."""
     def build(seed):
         kwargs = {}
-        if g_units is not None:
-            kwargs["generator"], kwargs["discriminator"] = mlp_pair(
-                latent_dim, g_units, d_units, seed, packing, name="critic"
-            )
+        kwargs["generator"], kwargs["discriminator"] = mlp_pair(latent_dim, g_units, d_units, seed, packing, name="critic")
         m = gz.models.WGANGP(data_shape=(2,), latent_dim=latent_dim, latent_prior=prior, n_critic=n_critic,
                              gp_weight=gp_weight, seed=seed, **kwargs)
         d_lr, gen_lr = lr, g_lr or lr
@@ -85,9 +89,24 @@ def wgangp(latent_dim=128, g_units=None, d_units=None, lr=1e-4, b1=0.0, b2=0.9, 
     return build
 
 
+def package_default(cls):
+    """The package's own defaults: only the data shape and the seed, `compile()` with no arguments."""
+
+    def build(seed):
+        m = cls(data_shape=(2,), seed=seed)
+        m.compile()
+        return m
+
+    return build
+
+
 SETTINGS = {
+    # The package's vector defaults since this study (they are gan-ring and wgangp-ring-lr1e3-gp1-nc2-cos).
+    "gan-default": package_default(gz.models.GAN),
+    "wgangp-default": package_default(gz.models.WGANGP),
+    "wgan-default": package_default(gz.models.WGAN),
     # The package's vector defaults before this study: G 256-512 / D 512-256, latent 128, Adam 2e-4 (0.5, 0.999).
-    "gan-current": gan(),
+    "gan-current": gan(),  # (named when these were the current defaults)
     "gan-current-pac2": gan(128, (256, 512), (512, 256), packing=2),
     # the unrolled-GAN paper's sizes: G 2x128 ReLU, D 1x128, latent 256, Adam 1e-4
     "gan-unrolled": gan(256, (128, 128), (128,), lr=1e-4, b1=0.5),
@@ -95,6 +114,8 @@ SETTINGS = {
     "gan-ring": gan(2, (256, 256, 256), (256, 256, 256), lr=1e-3, b1=0.5),
     "gan-ring-lr1e4": gan(2, (256, 256, 256), (256, 256, 256), lr=1e-4, b1=0.5),
     "gan-ring-pac2": gan(2, (256, 256, 256), (256, 256, 256), lr=1e-3, b1=0.5, packing=2),
+    # gan-ring with both learning rates annealed to 1e-5 over 10,000 steps (as WGAN-GP's)
+    "gan-ring-cos": gan(2, (256, 256, 256), (256, 256, 256), lr=1e-3, b1=0.5, decay_steps=10_000),
     # WGAN-GP before this study: G/critic 256-256, latent 128, Adam 1e-4 (0, 0.9), n_critic 5, lambda 10
     "wgangp-current": wgangp(),
     "wgangp-b05": wgangp(lr=1e-4, b1=0.5, b2=0.9),

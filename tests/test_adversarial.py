@@ -272,7 +272,7 @@ def test_n_critic_schedule_under_mirrored_strategy():
         strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
         ds = gz.data.from_array(np.random.default_rng(0).normal(size=(320, 2)).astype("float32"), batch_size=32, shuffle=False)
         with strategy.scope():
-            m = gz.models.WGANGP(data_shape=(2,), latent_dim=3, seed=0)
+            m = gz.models.WGANGP(data_shape=(2,), latent_dim=3, n_critic=5, seed=0)
             m.compile()
         m.fit(ds, epochs=1, verbose=0)
         print(int(m.d_optimizer.iterations.numpy()), int(m.g_optimizer.iterations.numpy()))

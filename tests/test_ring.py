@@ -264,3 +264,101 @@ def test_gan_packing_kwarg_builds_a_packed_discriminator_and_round_trips(tmp_pat
         gz.models.GAN(data_shape=(2,), packing=0)
     with pytest.raises(ValueError, match="DCGAN's convolutional discriminator has no packing"):
         gz.models.DCGAN(image_shape=(8, 8, 1), packing=2)
+
+
+# --------------------------------------------------------------------------- vector defaults
+def _dense_units(net):
+    return [layer.units for layer in net.layers if isinstance(layer, keras.layers.Dense)]
+
+
+def _cosine(step, initial, decay_steps, alpha=0.01):
+    """CosineDecay by hand, in float64."""
+    t = min(step, decay_steps) / decay_steps
+    return initial * ((1 - alpha) * 0.5 * (1 + math.cos(math.pi * t)) + alpha)
+
+
+def test_vector_gan_defaults_are_the_ring_study_settings(tmp_path):
+    m = gz.models.GAN(data_shape=(2,), seed=0)
+    m.compile()
+    assert m.latent_dim == 2 and m.get_config()["latent_dim"] == 2 and m.n_critic == 1
+    assert _dense_units(m.generator) == [256, 256, 256, 2]
+    assert _dense_units(m.discriminator) == [256, 256, 256, 1]
+    for opt in (m.d_optimizer, m.g_optimizer):
+        assert isinstance(opt, keras.optimizers.Adam) and (opt.beta_1, opt.beta_2) == (0.5, 0.999)
+        schedule = opt._learning_rate  # the schedule itself (`learning_rate` is its current value)
+        assert isinstance(schedule, keras.optimizers.schedules.CosineDecay) and schedule.decay_steps == 10_000
+        for step in (0, 2_500, 5_000, 10_000, 30_000):
+            got = float(keras.ops.convert_to_numpy(schedule(step)))
+            assert got == pytest.approx(_cosine(step, 1e-3, 10_000), rel=1e-5), step
+    assert gz.models.GAN(data_shape=(5,)).latent_dim == 5  # the data's dimension
+    g = gz.networks.mlp_generator(7, (2,), (8,), output_activation=None, seed=0)
+    assert gz.models.GAN(data_shape=(2,), generator=g).latent_dim == 7  # a given generator's input
+    assert gz.models.GAN(data_shape=(2,), latent_dim=16).latent_dim == 16
+
+
+def test_image_gan_defaults_are_unchanged():
+    m = gz.models.GAN(image_shape=(28, 28, 1), seed=0)
+    m.compile()
+    assert m.latent_dim == 128 and m.get_config()["latent_dim"] == 128
+    assert _dense_units(m.generator) == [256, 512, 784]
+    assert _dense_units(m.discriminator) == [512, 256, 1]
+    assert float(m.d_optimizer.learning_rate) == pytest.approx(2e-4) and m.d_optimizer.beta_1 == 0.5
+
+
+def test_vector_wgangp_defaults_are_the_ring_study_settings(tmp_path):
+    m = gz.models.WGANGP(data_shape=(2,), seed=0)
+    m.compile()
+    assert m.latent_dim == 2 and m.n_critic == 2 and m.gp_weight == 1.0
+    assert _dense_units(m.generator) == [256, 256, 256, 2]
+    assert _dense_units(m.discriminator) == [256, 256, 256, 1]
+    for opt, decay_steps in ((m.d_optimizer, 10_000), (m.g_optimizer, 5_000)):
+        assert isinstance(opt, keras.optimizers.Adam) and (opt.beta_1, opt.beta_2) == (0.5, 0.9)
+        schedule = opt._learning_rate  # the schedule itself (`learning_rate` is its current value)
+        assert isinstance(schedule, keras.optimizers.schedules.CosineDecay)
+        for step in (0, decay_steps // 4, decay_steps // 2, decay_steps, 3 * decay_steps):
+            got = float(keras.ops.convert_to_numpy(schedule(step)))
+            assert got == pytest.approx(_cosine(step, 1e-3, decay_steps), rel=1e-5), step
+    assert float(keras.ops.convert_to_numpy(schedule(10**6))) == pytest.approx(1e-5, rel=1e-5)  # then it stays
+    # The generator's schedule follows n_critic (its optimizer steps every n_critic-th fit step).
+    m3 = gz.models.WGANGP(data_shape=(2,), n_critic=3)
+    m3.compile()
+    assert m3.g_optimizer._learning_rate.decay_steps == 3333 and m3.gp_weight == 1.0
+    # Training runs the schedule: 4 fit steps are 4 critic and 2 generator updates; the
+    # annealed learning rates survive a save/load round trip.
+    x = gz.data.ring_of_gaussians(40, seed=0, batch_size=10)
+    m.fit(x, epochs=1, verbose=0)
+    assert int(keras.ops.convert_to_numpy(m.d_optimizer.iterations)) == 4
+    assert int(keras.ops.convert_to_numpy(m.g_optimizer.iterations)) == 2
+    path = tmp_path / "wgangp.keras"
+    m.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.n_critic == 2 and loaded.gp_weight == 1.0 and loaded.latent_dim == 2
+    assert isinstance(loaded.g_optimizer._learning_rate, keras.optimizers.schedules.CosineDecay)
+    assert loaded.g_optimizer._learning_rate.decay_steps == 5_000
+    np.testing.assert_allclose(
+        float(keras.ops.convert_to_numpy(loaded.d_optimizer.learning_rate)), _cosine(4, 1e-3, 10_000), rtol=1e-5
+    )
+    np.testing.assert_allclose(loaded.generate(5, seed=3), m.generate(5, seed=3), rtol=1e-6)
+
+
+def test_image_wgangp_and_wgan_defaults_are_unchanged():
+    m = gz.models.WGANGP(image_shape=(8, 8, 1), base_filters=4, seed=0)
+    m.compile()
+    assert m.latent_dim == 128 and m.n_critic == 5 and m.gp_weight == 10.0
+    for opt in (m.d_optimizer, m.g_optimizer):
+        assert float(opt.learning_rate) == pytest.approx(1e-4) and (opt.beta_1, opt.beta_2) == (0.0, 0.9)
+    w = gz.models.WGAN(data_shape=(2,), seed=0)
+    w.compile()
+    # WGAN (clipping) on vectors: the paper's optimizer and schedule, the latent size follows the data.
+    assert w.latent_dim == 2 and w.n_critic == 5 and w.clip_value == 0.01
+    assert _dense_units(w.generator) == [256, 256, 2] and _dense_units(w.discriminator) == [256, 256, 1]
+    assert isinstance(w.d_optimizer, keras.optimizers.RMSprop) and float(w.d_optimizer.learning_rate) == pytest.approx(5e-5)
+    assert gz.models.WGAN(image_shape=(8, 8, 1), base_filters=4).latent_dim == 128
+
+
+def test_registry_creates_vector_models_with_the_class_defaults():
+    for name, latent in (("gan", 3), ("wgangp", 3), ("wgan", 3)):
+        m = gz.models.registry.create(name, (3,))
+        assert m.latent_dim == latent
+    assert gz.models.registry.create("gan", (8, 8, 1)).latent_dim == 128
+

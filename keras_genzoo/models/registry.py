@@ -52,7 +52,8 @@ class Family:
     networks: str
     data: tuple = ("image", "vector")
     conditional: bool = False
-    default_latent_dim: int = 128
+    #: None: the class decides (adversarial models: 128 for images, the data's dimension for vectors)
+    default_latent_dim: int | None = 128
     recipes: dict = dataclasses.field(default_factory=dict)
 
     @property
@@ -157,8 +158,8 @@ FAMILIES = {
         Family(
             "gan", GAN, "GAN",
             "Goodfellow et al. (2014), Generative adversarial nets",
-            "MLP generator (256, 512) and discriminator (512, 256)",
-            recipes={"paper": Recipe(_PAPER), "ema": _PAPER_EMA, "zoo": _GAN_ZOO},
+            "MLP generator (256, 512) and discriminator (512, 256) for images; 3x256 both for vectors",
+            default_latent_dim=None, recipes={"paper": Recipe(_PAPER), "ema": _PAPER_EMA, "zoo": _GAN_ZOO},
         ),
         Family(
             "dcgan", DCGAN, "DCGAN",
@@ -169,14 +170,14 @@ FAMILIES = {
         Family(
             "wgan", WGAN, "WGAN (weight clipping)",
             "Arjovsky et al. (2017), Wasserstein GAN",
-            "DCGAN networks with a linear critic, every critic weight clipped to [-c, c]",
-            recipes={"paper": Recipe(_PAPER), "ema": _PAPER_EMA},
+            "DCGAN networks with a linear critic, every critic weight clipped to [-c, c]; MLP (256, 256) for vectors",
+            default_latent_dim=None, recipes={"paper": Recipe(_PAPER), "ema": _PAPER_EMA},
         ),
         Family(
             "wgangp", WGANGP, "WGAN-GP (gradient penalty)",
             "Gulrajani et al. (2017), Improved training of Wasserstein GANs",
-            "DCGAN generator, layer-normalised critic",
-            recipes={"paper": Recipe(_PAPER), "fast": _WGANGP_FAST},
+            "DCGAN generator, layer-normalised critic; MLP 3x256 both for vectors",
+            default_latent_dim=None, recipes={"paper": Recipe(_PAPER), "fast": _WGANGP_FAST},
         ),
         Family(
             "cvae", ConditionalVAE, "Conditional VAE",
