@@ -1,4 +1,4 @@
-"""The code of docs/tutorials/wgan.md that needs no training, run as one script.
+"""The code of docs/tutorials/wgan.md, run as one script (GENZOO_DOCS_FAST=1: WGAN-GP for one epoch on 640 images).
 
 Every block between `--8<-- [start:NAME]` and `--8<-- [end:NAME]` is shown on the page.
 """
@@ -37,3 +37,37 @@ for i in range(4):
 np.testing.assert_allclose(float(losses.gradient_penalty_from_gradients(grads)),
                            (np.linalg.norm(w.astype(np.float64)) - 1) ** 2, rtol=1e-5)
 np.testing.assert_allclose(float(losses.gradient_penalty_from_gradients(np.zeros_like(grads))), 1.0, rtol=1e-5)
+
+# --8<-- [start:wgan]
+wgan = gz.models.WGAN(image_shape=(28, 28, 1), clip_value=0.01)
+wgan.compile()            # RMSprop(5e-5) for both, n_critic = 5 — the paper's defaults
+# --8<-- [end:wgan]
+assert wgan.n_critic == 5
+for opt in (wgan.d_optimizer, wgan.g_optimizer):
+    assert isinstance(opt, keras.optimizers.RMSprop), opt
+    np.testing.assert_allclose(float(ops.convert_to_numpy(opt.learning_rate)), 5e-5, rtol=1e-6)
+critic_vars = wgan.discriminator.trainable_variables
+assert critic_vars and all(isinstance(v.constraint, gz.networks.ClipConstraint) for v in critic_vars)
+assert all(v.constraint.get_config()["clip_value"] == 0.01 for v in critic_vars)
+
+# --8<-- [start:wgangp]
+import os
+
+FAST = os.environ.get("GENZOO_DOCS_FAST") == "1"          # CI: one epoch on 640 images
+SPLIT, EPOCHS = ("train[:640]", 1) if FAST else ("train", 5)
+
+wgangp = gz.models.WGANGP(image_shape=(28, 28, 1), gp_weight=10.0)
+wgangp.compile()          # Adam(1e-4, beta_1=0, beta_2=0.9), n_critic = 5 — the paper's defaults
+history = wgangp.fit(gz.data.load("fashion_mnist", split=SPLIT, batch_size=64), epochs=EPOCHS, verbose=0)
+# --8<-- [end:wgangp]
+assert wgangp.n_critic == 5 and wgangp.gp_weight == 10.0
+for opt in (wgangp.d_optimizer, wgangp.g_optimizer):
+    assert isinstance(opt, keras.optimizers.Adam), opt
+    np.testing.assert_allclose(float(ops.convert_to_numpy(opt.learning_rate)), 1e-4, rtol=1e-6)
+    assert opt.beta_1 == 0.0 and opt.beta_2 == 0.9, (opt.beta_1, opt.beta_2)
+steps = EPOCHS * int(np.ceil((640 if FAST else 60_000) / 64))
+assert int(ops.convert_to_numpy(wgangp.critic_steps)) == steps      # one critic update per batch ...
+g_updates = int(ops.convert_to_numpy(wgangp.g_optimizer.iterations))
+assert abs(g_updates - steps / 5) <= 1, (g_updates, steps)              # ... and a generator update every 5th
+assert all(np.isfinite(v[-1]) for v in history.history.values()), history.history
+print({k: round(float(v[-1]), 3) for k, v in history.history.items()})
