@@ -239,11 +239,13 @@ def demo(out, epochs, output):
 
     dataset = "fashion_mnist" if data.info("fashion_mnist").source else "digits"
     source = data.info(dataset).source
-    # The registry's fast DCGAN recipe (docs/benchmarks.md, "Recipes"). Measured on an idle
-    # 2-core machine: 4 epochs (7,500 steps at batch 32) took 148 s of training, 2 min 35 s end to
-    # end, FD 91.1 at 2,000 samples, 10/10 classes; 5 epochs (9,375 steps): 178 s of training,
-    # 3 min 6 s end to end, FD 86.8, 10/10 classes, 1.19 GiB peak RSS. The training-time cap
-    # keeps a slower machine within about four minutes end to end.
+    # The registry's demo recipe: the fast DCGAN recipe (docs/benchmarks.md, "Recipes") with the
+    # generator's weights averaged at decay 0.995. Measured before the average: 5 epochs (9,375
+    # steps) took 178 s of training on an idle 2-core machine, 3 min 6 s end to end, FD 86.8 at
+    # 2,000 samples. With it, on the same machine at load average 3-4: 180 s of training (the
+    # cap), 3 min 8 s end to end, FD 75.3, 10/10 classes, 1.32 GB peak RSS (with the fast
+    # recipe's 0.999 average instead: FD 94.3). The training-time cap keeps a slower machine
+    # within about four minutes end to end.
     if dataset == "fashion_mnist":
         config = runs.RunConfig(model="dcgan", recipe="demo", dataset=dataset, epochs=epochs or 5, fid_every=0,
                                 eval_samples=2000, max_train_seconds=None if epochs else 180.0)
