@@ -157,6 +157,12 @@ def prepare_directory(out, config, command):
                 f"--out {out} holds a different run (differs in {', '.join(f'{k}: {a!r} -> {b!r}' for k, (a, b) in diff.items())}); "
                 "choose another --out."
             )
+        if (out / "metrics.json").exists():  # written last, by a run that finished
+            raise RunError(
+                f"--out {out} holds a finished run (model.keras, metrics.json); training it again or for more "
+                "epochs would mix two runs in one directory: choose another --out, or continue in Python "
+                "with keras.models.load_model(.../model.keras).fit(...)."
+            )
     elif any(p for p in out.iterdir() if not p.name.startswith(".")):
         raise RunError(f"--out {out} is not empty and holds no genzoo run; choose an empty or new directory.")
     with atomic_write(path, "w") as f:

@@ -98,6 +98,9 @@ def test_unwritable_or_foreign_out_and_labels(run_dir, tmp_path):
     assert "is not writable" in result.stderr
     different = genzoo("train", "vae", *TINY, "--out", run_dir, check_code=2)
     assert "holds a different run" in different.stderr and "model: 'dcgan' -> 'vae'" in different.stderr
+    history = (run_dir / "history.csv").read_text()
+    again = genzoo("train", "dcgan", *TINY, "--out", run_dir, check_code=2)  # a finished run is not retrained
+    assert "holds a finished run" in again.stderr and (run_dir / "history.csv").read_text() == history
     (tmp_path / "foreign").mkdir()
     (tmp_path / "foreign" / "notes.txt").write_text("mine")
     assert "holds no genzoo run" in genzoo("train", "dcgan", *TINY, "--out", tmp_path / "foreign", check_code=2).stderr
