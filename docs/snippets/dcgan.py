@@ -54,3 +54,12 @@ assert all(np.isfinite(v[-1]) for v in history.history.values()), history.histor
 images = dcgan.generate(16, seed=0)
 assert images.shape == (16, 28, 28, 1) and 0.0 <= images.min() and images.max() <= 1.0
 assert np.array_equal(images, dcgan.generate(16, seed=0))
+
+# --8<-- [start:zoo]
+import keras_genzoo as gz
+
+dcgan = gz.zoo.load("dcgan_fashion_mnist")
+images = dcgan.generate(64, seed=0)     # (64, 28, 28, 1) in [0, 1]
+# --8<-- [end:zoo]
+assert images.shape == (64, 28, 28, 1) and images.min() >= 0.0 and images.max() <= 1.0
+assert dcgan.ema_decay is None and dcgan.generator_ema is None  # the zoo ships the averaged generator as `generator`
