@@ -40,6 +40,21 @@ import keras_genzoo as gz  # noqa: E402
 from keras_genzoo import losses  # noqa: E402
 
 
+def reference_critic_loss(score, real, fake, real_out, fake_out, wasserstein, gp_weight):
+    """The discriminator's loss as a keras.io-style loop writes it: minimax, or the Wasserstein
+    critic loss plus, with `gp_weight`, the gradient penalty taken with its own tape."""
+    if not wasserstein:
+        return losses.discriminator_minimax_loss(real_out, fake_out)
+    loss = losses.wasserstein_critic_loss(real_out, fake_out)
+    if gp_weight is not None:
+        x_hat = losses.interpolates(real, fake, tf.random.uniform((tf.shape(real)[0],)))
+        with tf.GradientTape() as gp_tape:
+            gp_tape.watch(x_hat)
+            out = score(x_hat)
+        loss += gp_weight * losses.gradient_penalty_from_gradients(gp_tape.gradient(out, x_hat))
+    return loss
+
+
 class KerasGuideReference(keras.Model):
     """The reference: n_critic critic updates in a Python loop inside one train_step (one real batch)."""
 
@@ -63,17 +78,8 @@ class KerasGuideReference(keras.Model):
         self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
 
     def critic_loss(self, real, fake, real_out, fake_out):
-        if not self.wasserstein:
-            return losses.discriminator_minimax_loss(real_out, fake_out)
-        loss = losses.wasserstein_critic_loss(real_out, fake_out)
-        if self.gp_weight is not None:
-            eps = tf.random.uniform((tf.shape(real)[0],))
-            x_hat = losses.interpolates(real, fake, eps)
-            with tf.GradientTape() as gp_tape:
-                gp_tape.watch(x_hat)
-                out = self.discriminator(x_hat, training=True)
-            loss += self.gp_weight * losses.gradient_penalty_from_gradients(gp_tape.gradient(out, x_hat))
-        return loss
+        return reference_critic_loss(lambda x: self.discriminator(x, training=True), real, fake, real_out, fake_out,
+                                     self.wasserstein, self.gp_weight)
 
     def train_step(self, real):
         batch = tf.shape(real)[0]
@@ -273,17 +279,8 @@ class AdversarialReference(_Reference):
             (rs, rc), (fs, fc) = self.D(real, y), self.D(fake, y)
             return losses.acgan_discriminator_loss(rs, fs, rc, fc, y, y, self.class_loss_weight, self.fake_class_loss)
         real_out, fake_out = self.D(real, y), self.D(fake, y)
-        if not self.wasserstein:
-            return losses.discriminator_minimax_loss(real_out, fake_out)
-        loss = losses.wasserstein_critic_loss(real_out, fake_out)
-        if self.gp_weight is not None:
-            eps = tf.random.uniform((tf.shape(real)[0],))
-            x_hat = losses.interpolates(real, fake, eps)
-            with tf.GradientTape() as gp_tape:
-                gp_tape.watch(x_hat)
-                out = self.D(x_hat, y)
-            loss += self.gp_weight * losses.gradient_penalty_from_gradients(gp_tape.gradient(out, x_hat))
-        return loss
+        return reference_critic_loss(lambda x: self.D(x, y), real, fake, real_out, fake_out, self.wasserstein,
+                                     self.gp_weight)
 
     def g_loss(self, fake, y):
         if self.kind == "ACGAN":
