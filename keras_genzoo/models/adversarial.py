@@ -109,12 +109,12 @@ class AdversarialModel(GenerativeModel):
         self.discriminator = discriminator
         self.attach_generator_ema(ema_decay)
         self.configure_discriminator()
+        self.init_training_state()
+
+    def init_training_state(self):
+        """The step counter, metric trackers and optimizer slots every adversarial model starts with."""
         self.critic_steps = self.add_weight(
-            shape=(),
-            dtype="int64",
-            initializer="zeros",
-            trainable=False,
-            aggregation="only_first_replica",
+            shape=(), dtype="int64", initializer="zeros", trainable=False, aggregation="only_first_replica",
             name="critic_steps",
         )
         self._create_step_trackers()

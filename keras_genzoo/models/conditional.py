@@ -135,15 +135,7 @@ class ConditionalAdversarialModel(AdversarialModel):
         self.generator = generator
         self.discriminator = discriminator
         self.attach_generator_ema(ema_decay)
-        self.critic_steps = self.add_weight(
-            shape=(), dtype="int64", initializer="zeros", trainable=False, aggregation="only_first_replica",
-            name="critic_steps",
-        )
-        self._create_step_trackers()
-        self.d_optimizer = None
-        self.g_optimizer = None
-        self._generator_phase = True
-        self.built = True
+        self.init_training_state()
 
     # ------------------------------------------------------------------ networks
     def _g_units(self):
