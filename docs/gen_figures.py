@@ -18,7 +18,9 @@ tutorials show exactly what a reader gets from the zoo. For each registered entr
   top rows) and great circles (slerp, bottom rows), and `<entry>_lerp_slerp_norms.png`, the
   latent norm along each path;
 - conditional entries (cgan, acgan, cvae): `<entry>_per_class.png`, one row per class, and the
-  share of samples the evaluator assigns to the requested class.
+  share of samples the evaluator assigns to the requested class;
+- entries whose card holds the training run's per-epoch logs (`training.history`):
+  `<entry>_training.png`, one panel per logged quantity against the epoch.
 
 Entries that are not in the registry yet are skipped with a printed note. The numbers quoted
 by the pages are written to `figures.json` next to the images.
@@ -198,6 +200,32 @@ def per_class(name, model, dataset, out, cols=10, n_check=1_000):
     return numbers
 
 
+def training_curves(name, card, out):
+    """`<name>_training.png`: the per-epoch training logs kept on the card, one panel per quantity
+    (discriminator and generator losses together, the mean logits together). Returns the first
+    and last epoch's values, or None when the card has no history."""
+    history = (card.get("training") or {}).get("history") or {}
+    if not history:
+        return None
+    groups = [[k for k in ("d_loss", "g_loss") if k in history], [k for k in ("d_real", "d_fake") if k in history]]
+    groups = [g for g in groups if g]
+    grouped = {k for g in groups for k in g}
+    groups += [[k] for k in sorted(history) if k not in grouped]
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(groups), figsize=(3.6 * len(groups), 2.8), squeeze=False)
+    for ax, group in zip(axes[0], groups):
+        for k in group:
+            ax.plot(np.arange(1, len(history[k]) + 1), history[k], label=k)
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=8)
+    steps = card["training"].get("steps")
+    fig.suptitle(f"{name}: per-epoch means of the training logs" + (f" ({steps:,} steps)" if steps else ""), fontsize=9)
+    fig.tight_layout()
+    fig.savefig(out / f"{name}_training.png", dpi=90)
+    plt.close(fig)
+    return {k: {"first": v[0], "last": v[-1], "epochs": len(v)} for k, v in history.items()}
+
+
 # ---------------------------------------------------------------------------- all of them
 def generate_all(out=OUT, n=5_000, registry=None, only=None, log=print):
     """Writes every figure the registry's entries allow into `out`; returns the numbers (also
@@ -220,7 +248,7 @@ def generate_all(out=OUT, n=5_000, registry=None, only=None, log=print):
             models[m] = gz.zoo.load(m, registry=registry)
         return models[m]
 
-    numbers = {"samples": {}, "ae_vae": {}, "lerp_slerp": {}, "per_class": {}}
+    numbers = {"samples": {}, "ae_vae": {}, "lerp_slerp": {}, "per_class": {}, "training": {}}
     for m in names:
         numbers["samples"][m] = samples(m, model(m), out)
         log(f"wrote {m}_samples.png")
@@ -241,6 +269,10 @@ def generate_all(out=OUT, n=5_000, registry=None, only=None, log=print):
         if r["family"] in CONDITIONAL:
             numbers["per_class"][m] = per_class(m, model(m), r["dataset"], out)
             log(f"wrote {m}_per_class.png")
+        curves = training_curves(m, gz.zoo.card(m, registry), out)
+        if curves is not None:
+            numbers["training"][m] = curves
+            log(f"wrote {m}_training.png")
     families = {r["family"] for r in records.values()}
     if not families & set(ADVERSARIAL):
         log("note: no GAN entry in the zoo yet (gan, dcgan, wgan, wgangp, cgan, acgan): "

@@ -53,6 +53,36 @@ def read_run(source):
     return source, {}, None, {}, []
 
 
+def history_summary(history):
+    """The run's per-epoch training logs (history.csv without validation columns), four significant
+    digits: the card keeps this summary so that loss curves can be drawn from the zoo."""
+    columns = [k for k in (history[0] if history else {}) if k != "epoch" and not k.startswith("val_")]
+    out = {}
+    for k in columns:
+        values = [row.get(k, "") for row in history]
+        if any(v in ("", "NA", "nan", None) for v in values):
+            continue  # logged only on some epochs (e.g. fid): the card's metrics have the final number
+        out[k] = [float(f"{float(v):.4g}") for v in values]
+    return out
+
+
+def refresh_history(name, source, registry):
+    """Writes the run's per-epoch summary into an existing entry's card and re-registers its hashes
+    (no re-measurement)."""
+    _, _, _, _, history = read_run(source)
+    preset_dir = Path(registry).parent / "presets" / name
+    card_path = preset_dir / hub.METADATA_FILE
+    card = json.loads(card_path.read_text())
+    card["training"]["history"] = history_summary(history)
+    with presets.atomic_write(card_path, "w") as f:
+        f.write(presets._dump(card))
+    old = hub.read_registry(registry)["entries"][name]
+    presets.register(name, preset_dir, registry=registry, origin=old["origin"], summary=old["summary"])
+    hub.load(name, registry=registry)
+    print(f"{name}: history of {len(history)} epochs, {sorted(card['training']['history'])}")
+    return 0
+
+
 def summary_of(metrics):
     out = {}
     for key, field in (("fd", "fd"), ("kid", "kid"), ("is", "is"), ("test_negative_elbo", "test_negative_elbo"),
@@ -78,9 +108,13 @@ def main(argv=None):
     parser.add_argument("--registry", type=Path, default=hub.REGISTRY_PATH)
     parser.add_argument("--origin", default="local", help="'local' or the https/file/hf URL users fetch from")
     parser.add_argument("--training-state", choices=("auto", "yes", "no"), default="auto")
+    parser.add_argument("--history-only", action="store_true",
+                        help="only write the run's per-epoch history summary into the existing entry's card")
     parser.add_argument("--budget-mb", type=float, default=4.0, help="size budget per entry (MB, 10^6 bytes)")
     args = parser.parse_args(argv)
 
+    if args.history_only:
+        return refresh_history(args.name, args.source, args.registry)
     start = time.process_time()
     model_path, run, command, run_metrics, history = read_run(args.source)
     model = keras.models.load_model(model_path)
@@ -133,6 +167,7 @@ def main(argv=None):
             "final_epoch_logs": {k: float(v) for k, v in (history[-1] if history else {}).items()
                                  if k != "epoch" and v not in ("", "NA", "nan")},
             "machine": cards.machine(),
+            "history": history_summary(history),
         },
         "metrics": metrics,
         "remeasure": {"fd_at_1000": spread},

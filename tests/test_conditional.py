@@ -51,6 +51,7 @@ GANS = [
     (gz.models.ConditionalGAN, {"objective": "wgan-gp"}),
     (gz.models.ACGAN, {}),
     (gz.models.ACGAN, {"fake_class_loss": False, "class_loss_weight": 0.5}),
+    (gz.models.ACGAN, {"label_combination": "multiply", "embedding_dim": None}),
 ]
 
 
@@ -127,6 +128,25 @@ def test_generator_embedding_and_synthesis_agree():
     assert direct.min() >= -1.0 and direct.max() <= 1.0  # tanh
     other = np_(g(tensors(z, (y + 1) % K), training=False))
     assert np.abs(other - direct).max() > 1e-6  # the label changes the sample
+
+
+def test_multiplying_generator_feeds_z_times_the_embedding():
+    g = networks.conditional_generator(4, SHAPE, K, embedding_dim=4, base_filters=4, seed=0,
+                                       label_combination="multiply")
+    _, y, z = batch(6)
+    emb = networks.class_embeddings(g)
+    assert emb.shape == (K, 4) and abs(emb.mean() - 1.0) < 0.5   # starts near 1: z passes through
+    direct = np_(g(tensors(z, y), training=False))
+    np.testing.assert_allclose(direct, np_(networks.synthesis_network(g)(tensors(z, emb[y]), training=False)),
+                               atol=1e-6)
+    # The synthesis sees only z * e: at z = 0 every label gives the same image.
+    zero = np_(g(tensors(np.zeros_like(z), y), training=False))
+    np.testing.assert_allclose(zero, np.broadcast_to(zero[:1], zero.shape), atol=1e-6)
+    assert np.abs(np_(g(tensors(z, (y + 1) % K), training=False)) - direct).max() > 1e-6
+    with pytest.raises(ValueError, match=r"needs embedding_dim == latent_dim \(4\), got embedding_dim=3"):
+        networks.conditional_generator(4, SHAPE, K, embedding_dim=3, label_combination="multiply")
+    with pytest.raises(ValueError, match="label_combination must be one of"):
+        networks.conditional_generator(4, SHAPE, K, label_combination="add")
 
 
 def test_generators_are_seeded():
@@ -238,6 +258,8 @@ def test_generate_rejects_bad_labels(cls, labels, match):
         ({"conditioning": "film"}, "conditioning must be one of"),
         ({"objective": "hinge"}, "objective must be one of"),
         ({"gp_weight": -1.0}, "gp_weight must be a number >= 0"),
+        ({"label_combination": "film"}, "label_combination must be one of"),
+        ({"label_combination": "multiply", "embedding_dim": 3}, "needs embedding_dim == latent_dim"),
     ],
 )
 def test_constructor_errors(kw, match):
@@ -390,6 +412,7 @@ def test_config_round_trip(cls, kw):
 
 
 @pytest.mark.parametrize("cls, kw", [(gz.models.ConditionalGAN, {"conditioning": "concat"}), (gz.models.ACGAN, {}),
+                                     (gz.models.ACGAN, {"label_combination": "multiply", "embedding_dim": None}),
                                      (gz.models.ConditionalVAE, {})])
 def test_save_and_load(tmp_path, cls, kw):
     m = make(cls, **kw)

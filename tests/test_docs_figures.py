@@ -67,7 +67,10 @@ def test_gan_figures_from_a_registry(tmp_path):
     model.generate(2, seed=0, labels=[0, 1])   # builds the networks
     registry = tmp_path / "registry.json"
     preset = tmp_path / "presets" / "cgan_fashion_mnist"
-    save_preset(model, preset, {"name": "cgan_fashion_mnist", "family": "cgan", "dataset": "fashion_mnist"})
+    history = {"d_loss": [1.3, 1.2, 1.25], "g_loss": [0.9, 1.0, 1.1], "d_real": [0.2, 0.3, 0.3],
+               "d_fake": [-0.2, -0.3, -0.3]}
+    save_preset(model, preset, {"name": "cgan_fashion_mnist", "family": "cgan", "dataset": "fashion_mnist",
+                                "training": {"steps": 30, "history": history}})
     register("cgan_fashion_mnist", preset, registry=registry)
 
     lines = []
@@ -90,6 +93,11 @@ def test_gan_figures_from_a_registry(tmp_path):
     assert rows.shape[:2] == (10 * 57 + 1, 10 * 57 + 1), rows.shape
     per_class = numbers["per_class"]["cgan_fashion_mnist"]
     assert per_class["classes"] == 10 and 0.0 <= per_class["evaluator_agrees"] <= 1.0 and per_class["n"] == 1000
+
+    # The loss curves come from the per-epoch summary on the card, not from a training run.
+    assert numbers["training"]["cgan_fashion_mnist"]["g_loss"] == {"first": 0.9, "last": 1.1, "epochs": 3}
+    curves = _png(out / "cgan_fashion_mnist_training.png")
+    assert curves.shape[1] > 1.5 * curves.shape[0], curves.shape   # two panels side by side
 
 
 def test_vae_page_quotes_the_committed_figures_json():

@@ -78,7 +78,10 @@ class ConditionalAdversarialModel(AdversarialModel):
         generator: a `keras.Model` `[z (latent_dim,), label (1,)] -> data_shape`; default
             `networks.conditional_generator` (label embedding concatenated with z).
         discriminator: the family's discriminator (see the subclasses).
-        embedding_dim: size of the generator's label embedding.
+        embedding_dim: size of the generator's label embedding (default 32; with
+            `label_combination="multiply"` it must equal, and defaults to, `latent_dim`).
+        label_combination: how the default generator joins z and the label embedding:
+            `"concat"` or `"multiply"` (`z * embedding`; see `networks.conditional_generator`).
         base_filters: width of the default conv networks.
         hidden_units: MLP widths for vector data: `(g_units, d_units)` pairs are derived as
             `hidden_units` for G and its reverse for D; default (256, 512) / (512, 256).
@@ -104,12 +107,13 @@ class ConditionalAdversarialModel(AdversarialModel):
         latent_prior="normal",
         seed=None,
         image_shape=None,
-        embedding_dim=32,
+        embedding_dim=None,
         base_filters=64,
         hidden_units=None,
         sync_batch_norm=False,
         objective="non_saturating",
         ema_decay=None,
+        label_combination="concat",
         **kwargs,
     ):
         data_shape = resolve_data_shape(data_shape, image_shape)
@@ -119,6 +123,12 @@ class ConditionalAdversarialModel(AdversarialModel):
         # Not AdversarialModel.__init__: its network checks are for unconditional networks.
         GenerativeModel.__init__(self, data_shape, latent_dim, latent_prior=latent_prior, seed=seed, **kwargs)
         self.num_classes = check_positive_int(num_classes, "num_classes")
+        if label_combination not in networks.conditional.LABEL_COMBINATIONS:
+            raise ValueError(f"label_combination must be one of {networks.conditional.LABEL_COMBINATIONS}, "
+                             f"got {label_combination!r}.")
+        self.label_combination = label_combination
+        if embedding_dim is None:
+            embedding_dim = self.latent_dim if label_combination == "multiply" else 32
         self.embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
         self.base_filters = check_positive_int(base_filters, "base_filters")
         self.hidden_units = None if hidden_units is None else tuple(check_positive_int(u, "hidden_units") for u in hidden_units)
@@ -148,7 +158,7 @@ class ConditionalAdversarialModel(AdversarialModel):
         return networks.conditional_generator(
             self.latent_dim, self.data_shape, self.num_classes, embedding_dim=self.embedding_dim,
             base_filters=self.base_filters, hidden_units=self._g_units(), sync_batch_norm=self.sync_batch_norm,
-            seed=self.seed,
+            seed=self.seed, label_combination=self.label_combination,
         )
 
     def default_discriminator(self):  # pragma: no cover - abstract
@@ -275,6 +285,7 @@ class ConditionalAdversarialModel(AdversarialModel):
             hidden_units=self.hidden_units,
             sync_batch_norm=self.sync_batch_norm,
             objective=self.objective,
+            label_combination=self.label_combination,
         )
         return config
 

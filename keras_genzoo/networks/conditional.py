@@ -34,6 +34,8 @@ from keras import layers
 from keras_genzoo.networks.conv import _check_image_shape, _norm, dcgan_initializer
 
 CONDITIONINGS = ("projection", "concat")
+#: How a conditional generator joins z and the label embedding.
+LABEL_COMBINATIONS = ("concat", "multiply")
 #: Names that are part of the contract (class interpolation reads them).
 EMBEDDING_LAYER = "label_embedding"
 SYNTHESIS_NETWORK = "synthesis"
@@ -67,12 +69,18 @@ def _label_maps(label, num_classes, height, width):
 
 
 # --------------------------------------------------------------------------- generators
-def _conv_synthesis(latent_dim, embedding_dim, image_shape, base_filters, sync_batch_norm, seed):
-    """`[z, e] -> image in [-1, 1]`: the DCGAN generator applied to the concatenation of z and e."""
+def _join(z, e, combination):
+    if combination == "multiply":
+        return layers.Multiply(name="z_times_label")([z, e])
+    return layers.Concatenate(name="z_and_label")([z, e])
+
+
+def _conv_synthesis(latent_dim, embedding_dim, image_shape, base_filters, sync_batch_norm, seed, combination="concat"):
+    """`[z, e] -> image in [-1, 1]`: the DCGAN generator applied to z and e joined (`_join`)."""
     h, w, c = image_shape
     z = keras.Input((latent_dim,), name="z")
     e = keras.Input((embedding_dim,), name="label_embedding")
-    x = layers.Concatenate(name="z_and_label")([z, e])
+    x = _join(z, e, combination)
     x = layers.Dense(
         (h // 4) * (w // 4) * base_filters * 2, use_bias=False, kernel_initializer=dcgan_initializer(seed, 0), name="project"
     )(x)
@@ -89,10 +97,10 @@ def _conv_synthesis(latent_dim, embedding_dim, image_shape, base_filters, sync_b
     return keras.Model([z, e], out, name=SYNTHESIS_NETWORK)
 
 
-def _mlp_synthesis(latent_dim, embedding_dim, data_shape, hidden_units, output_activation, seed):
+def _mlp_synthesis(latent_dim, embedding_dim, data_shape, hidden_units, output_activation, seed, combination="concat"):
     z = keras.Input((latent_dim,), name="z")
     e = keras.Input((embedding_dim,), name="label_embedding")
-    h = layers.Concatenate(name="z_and_label")([z, e])
+    h = _join(z, e, combination)
     for i, units in enumerate(hidden_units):
         h = layers.Dense(units, activation="relu", kernel_initializer=_glorot(seed, i), name=f"dense_{i}")(h)
     h = layers.Dense(
@@ -114,15 +122,23 @@ def conditional_generator(
     sync_batch_norm=False,
     seed=None,
     name="generator",
+    label_combination="concat",
 ):
     """`[z (latent_dim,), label (1,)] -> x data_shape`, conditioned by a learned label embedding.
 
     Layers: `Embedding(num_classes, embedding_dim)` named `"label_embedding"`, then the
-    sub-model `"synthesis"` `[z, embedding] -> x`, which concatenates its inputs and runs
+    sub-model `"synthesis"` `[z, embedding] -> x`, which joins its inputs and runs
     the DCGAN generator (images `(H, W, C)`, H and W divisible by 4; tanh output in
     [-1, 1]) or an MLP (vectors `(d,)`: Dense+ReLU `hidden_units`, linear output).
-    The embedding starts as N(0, 1) draws, the scale of `z`, so that the label is not
-    drowned by the noise at initialisation.
+
+    `label_combination="concat"` concatenates z and the embedding; the embedding starts as
+    N(0, 1) draws, the scale of `z`, so that the label is not drowned by the noise at
+    initialisation. `"multiply"` feeds `z * embedding` (element-wise; `embedding_dim` must
+    equal `latent_dim`), as in the AC-GAN reference code: each class rescales the noise, so
+    the generator cannot produce an image from the label alone. The embedding then starts
+    near 1 (N(1, 0.5^2) draws). With an unconditional discriminator (AC-GAN) the
+    concatenating generator learned to ignore z, one image per class (Fashion-MNIST,
+    6,000 steps), where the multiplying one stayed diverse (docs/tutorials/conditional.md).
 
     To decode an arbitrary embedding vector `e` (e.g. between two classes), call the
     sub-model directly: `synthesis_network(g)([z, e])`; `class_embeddings(g)` gives the
@@ -135,21 +151,28 @@ def conditional_generator(
     latent_dim = _positive(latent_dim, "latent_dim")
     num_classes = _positive(num_classes, "num_classes")
     embedding_dim = _positive(embedding_dim, "embedding_dim")
+    if label_combination not in LABEL_COMBINATIONS:
+        raise ValueError(f"label_combination must be one of {LABEL_COMBINATIONS}, got {label_combination!r}.")
+    if label_combination == "multiply" and embedding_dim != latent_dim:
+        raise ValueError(f"label_combination='multiply' needs embedding_dim == latent_dim ({latent_dim}), "
+                         f"got embedding_dim={embedding_dim}.")
     data_shape = tuple(data_shape)
     if len(data_shape) == 3:
         _check_image_shape(data_shape)
         synthesis = _conv_synthesis(latent_dim, embedding_dim, data_shape, _positive(base_filters, "base_filters"),
-                                    sync_batch_norm, seed)
+                                    sync_batch_norm, seed, label_combination)
     elif len(data_shape) == 1:
         activation = None if output_activation == "auto" else output_activation
-        synthesis = _mlp_synthesis(latent_dim, embedding_dim, data_shape, tuple(hidden_units), activation, seed)
+        synthesis = _mlp_synthesis(latent_dim, embedding_dim, data_shape, tuple(hidden_units), activation, seed,
+                                   label_combination)
     else:
         raise ValueError(f"data_shape must be (H, W, C) for images or (d,) for vectors, got {data_shape}.")
     z = keras.Input((latent_dim,), name="z")
     label = _label_input()
+    mean, std = (1.0, 0.5) if label_combination == "multiply" else (0.0, 1.0)
     e = layers.Embedding(
         num_classes, embedding_dim, embeddings_initializer=keras.initializers.RandomNormal(
-            0.0, 1.0, seed=None if seed is None else seed + 50), name=EMBEDDING_LAYER,
+            mean, std, seed=None if seed is None else seed + 50), name=EMBEDDING_LAYER,
     )(label)
     e = layers.Flatten(name="label_vector")(e)
     return keras.Model([z, label], synthesis([z, e]), name=name)
