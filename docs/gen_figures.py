@@ -11,8 +11,11 @@ tutorials show exactly what a reader gets from the zoo. For each registered entr
 - `<entry>_samples.png`: `generate(64, seed=0)` (conditional entries: row `r` is class `r mod K`);
 - autoencoder + VAE of one dataset: `<dataset>_ae_vae_latent.png`, the test split's latent
   means coloured by class (projected on each model's two principal axes when the latent space
-  has more than two dimensions), and `<dataset>_ae_vae_prior.png`, the same N(0, I) draws
-  decoded by both, scored by the dataset's evaluator classifier;
+  has more than two dimensions), `<dataset>_ae_vae_prior.png`, the same N(0, I) draws
+  decoded by both, scored by the dataset's evaluator classifier,
+  `<dataset>_ae_vae_reconstructions.png` (test images, then both models' reconstructions) and
+  `vae_<dataset>_manifold.png`, the VAE's decoder over a grid of the plane of its codes' two
+  principal axes;
 - entries sampled from a Gaussian prior (gan, dcgan, wgan, wgangp, cgan, acgan, vae, cvae):
   `<entry>_lerp_slerp.png`, the same pairs of prior samples joined by straight lines (lerp,
   top rows) and great circles (slerp, bottom rows), and `<entry>_lerp_slerp_norms.png`, the
@@ -128,6 +131,28 @@ def ae_vae(dataset, ae_name, vae_name, ae, vae, out, n):
     cbar.ax.set_yticklabels(names, fontsize=7)
     fig.savefig(out / f"{dataset}_ae_vae_latent.png", dpi=90, bbox_inches="tight")
     plt.close(fig)
+
+    # Reconstructions: 16 test images (top row), the autoencoder's (middle) and the VAE's (bottom,
+    # decoded from the latent means).
+    originals = x[:16]
+    rows = [originals, ae.reconstruct(originals), vae.reconstruct(originals)]
+    gz.utils.save_image(gz.utils.image_grid(np.concatenate(rows), cols=16),
+                        out / f"{dataset}_ae_vae_reconstructions.png")
+    numbers["reconstruction_mse"] = {label: round(float(np.mean((r - originals) ** 2)), 4)
+                                     for label, r in (("autoencoder", rows[1]), ("VAE", rows[2]))}
+
+    # The VAE's decoder over a 12 x 12 grid of the plane of its codes' two principal axes
+    # (coordinates -3..3 along each; the other directions at 0).
+    codes = vae.encode(x)[0]
+    if codes.shape[1] == 2:
+        axes_2d = np.eye(2)
+    else:
+        _, _, vt = np.linalg.svd(codes - codes.mean(axis=0), full_matrices=False)
+        axes_2d = vt[:2]
+    ticks = np.linspace(-3, 3, 12)
+    plane = np.array([[a, b] for b in ticks[::-1] for a in ticks], np.float32) @ axes_2d.astype(np.float32)
+    gz.utils.save_image(gz.utils.image_grid(vae.generate(len(plane), z=plane), cols=12),
+                        out / f"{vae_name}_manifold.png")
 
     z = vae.sample_latent(2_000, seed=SEED + 1)
     if ae.latent_dim != vae.latent_dim:
@@ -258,7 +283,7 @@ def generate_all(out=OUT, n=5_000, registry=None, only=None, log=print):
         ae_name, vae_name = f"autoencoder_{dataset}", f"vae_{dataset}"
         if ae_name in records and vae_name in records:
             numbers["ae_vae"][dataset] = ae_vae(dataset, ae_name, vae_name, model(ae_name), model(vae_name), out, n)
-            log(f"wrote {dataset}_ae_vae_latent.png and {dataset}_ae_vae_prior.png")
+            log(f"wrote {dataset}_ae_vae_latent.png, _prior.png, _reconstructions.png and {vae_name}_manifold.png")
         elif ae_name in records or vae_name in records:
             log(f"note: {dataset}: the AE-versus-VAE figures need both {ae_name} and {vae_name}; skipped")
 

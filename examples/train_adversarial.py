@@ -1,7 +1,9 @@
-"""Trains a GAN-family model on Fashion-MNIST and writes the figures the tutorials show.
+"""Trains a GAN-family model on Fashion-MNIST with its paper settings and writes figures of the run.
 
-    python examples/train_adversarial.py --model DCGAN --epochs 3 --out docs/assets/dcgan
-    python examples/train_adversarial.py --model WGANGP --epochs 5 --out docs/assets/wgangp
+    python examples/train_adversarial.py --model DCGAN --epochs 3 --out runs/dcgan_paper
+    python examples/train_adversarial.py --model WGANGP --epochs 5 --out runs/wgangp_paper
+
+(The tutorials show zoo models instead: `python docs/gen_figures.py`.)
 
 Writes into --out: `samples.png` (64 samples from fixed seeds), `interpolation.png` (rows
 walking between two latent points), `losses.png` (per-epoch curves), `history.csv`,

@@ -44,10 +44,15 @@ def test_ae_vae_figures_from_the_zoo(tmp_path):
         grid = _png(tmp_path / f"{name}.png")
         assert grid.shape[:2] == (8 * 57 + 1, 8 * 57 + 1), grid.shape   # 8 x 8 cells of 28 px scaled x2, borders
     assert _png(tmp_path / "fashion_mnist_ae_vae_latent.png").shape[1] > 500
+    assert _png(tmp_path / "fashion_mnist_ae_vae_reconstructions.png").shape[:2] == (3 * 57 + 1, 16 * 57 + 1)
+    assert _png(tmp_path / "vae_fashion_mnist_manifold.png").shape[:2] == (12 * 57 + 1, 12 * 57 + 1)
     assert json.loads((tmp_path / "figures.json").read_text()) == numbers
 
     pair = numbers["ae_vae"]["fashion_mnist"]
     assert pair["test_images"] == 300
+    # Both reconstruct test images closely; the autoencoder, with no KL term, more closely.
+    mse = pair["reconstruction_mse"]
+    assert mse["autoencoder"] < mse["VAE"] < 0.05, mse
     ae, vae = pair["autoencoder"], pair["VAE"]
     # The KL term holds the VAE's codes near the prior's scale; the autoencoder's are unconstrained.
     assert all(0.5 < s < 2.0 for s in vae["code_std_on_axes"]), vae

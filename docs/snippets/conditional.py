@@ -52,6 +52,9 @@ assert "label_embedding" in {layer.name for layer in cgan.generator.layers}
 # --8<-- [start:acgan]
 acgan = gz.models.ACGAN(image_shape=(28, 28, 1), num_classes=10, class_loss_weight=1.0)
 acgan_real_only = gz.models.ACGAN(image_shape=(28, 28, 1), num_classes=10, fake_class_loss=False)
+# the registry's fast recipe: real-only class loss and a generator fed z * embed(y)
+acgan_fast = gz.models.registry.create("acgan", image_shape=(28, 28, 1), recipe="fast", seed=0)
+print(acgan_fast.label_combination, acgan_fast.generator.get_layer("synthesis").get_layer("z_times_label").name)
 # --8<-- [end:acgan]
 assert acgan.fake_class_loss and not acgan_real_only.fake_class_loss
 assert len(acgan.discriminator.outputs) == 2          # a source logit and class logits
