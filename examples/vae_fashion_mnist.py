@@ -1,6 +1,8 @@
 """Autoencoder versus VAE on Fashion-MNIST with a 2-D latent space: figures and numbers.
 
-    python examples/vae_fashion_mnist.py --epochs 5 --out docs/assets/vae
+    python examples/vae_fashion_mnist.py --epochs 5 --out runs/vae_2d
+
+(The AE/VAE tutorial shows the zoo models instead: `python docs/gen_figures.py`.)
 
 Trains an `Autoencoder` and a `VAE` (same conv networks, latent_dim=2, Bernoulli
 likelihood) and writes into --out:

@@ -118,6 +118,8 @@ def test_vae_page_quotes_the_committed_figures_json():
         "average {:.2f}".format(vae["mean_code_norm"]),
         "{:,} test images".format(pair["test_images"]),
         "{:,} draws".format(vae["prior_samples"]["n"]),
+        "autoencoder {:.4f}, VAE {:.4f}".format(pair["reconstruction_mse"]["autoencoder"],
+                                               pair["reconstruction_mse"]["VAE"]),
     ]
     for name, model in (("autoencoder_fashion_mnist", ae), ("vae_fashion_mnist", vae)):
         s = model["prior_samples"]
