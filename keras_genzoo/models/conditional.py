@@ -418,6 +418,12 @@ class ACGAN(ConditionalAdversarialModel):
             with 9: with fakes in its class loss, D can learn to recognise the generator's
             own class cues rather than the real classes'.
 
+    The generator: with the default `label_combination="concat"` and this unconditional
+    discriminator, the generator learned to ignore `z` and draw one image per class
+    (Fashion-MNIST, seed 0: FD 230 at 2,000 samples after 6,000 steps, even with
+    `class_loss_weight=0`); `label_combination="multiply"` (`z * embedding`, the registry's
+    `fast` recipe) reached FD 29.1 with 96.8% conditional accuracy after 4,500 steps.
+
     History: `d_loss`, `g_loss`, `d_real`, `d_fake` (mean source logits), `class_loss`
     (D's class cross-entropy on real + fake batches, whatever `fake_class_loss`),
     `real_class_accuracy`, `fake_class_accuracy`.
