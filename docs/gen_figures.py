@@ -254,7 +254,8 @@ def training_curves(name, card, out):
 # ---------------------------------------------------------------------------- all of them
 def generate_all(out=OUT, n=5_000, registry=None, only=None, log=print):
     """Writes every figure the registry's entries allow into `out`; returns the numbers (also
-    written to `out/figures.json`). `only` limits the work to the given entry names."""
+    written to `out/figures.json`). `only` limits the work to the given entry names and merges
+    their numbers into an existing `figures.json`."""
     import keras_genzoo as gz
 
     out = Path(out)
@@ -305,7 +306,14 @@ def generate_all(out=OUT, n=5_000, registry=None, only=None, log=print):
     if not families & set(CONDITIONAL):
         log("note: no conditional entry in the zoo yet (cgan, acgan, cvae): per-class figures skipped")
 
-    (out / "figures.json").write_text(json.dumps(numbers, indent=2) + "\n")
+    path = out / "figures.json"
+    if only and path.exists():
+        # A partial run updates its entries' numbers and keeps everyone else's.
+        merged = json.loads(path.read_text())
+        for section, entries in numbers.items():
+            merged.setdefault(section, {}).update(entries)
+        numbers = merged
+    path.write_text(json.dumps(numbers, indent=2) + "\n")
     return numbers
 
 
