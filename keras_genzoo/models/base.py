@@ -202,11 +202,17 @@ class GenerativeModel(keras.Model):
         (`weights[name] == 0`) leaves its metrics' means unchanged."""
         for update in self.training_updates():
             weight = weights.get(update.name, 1.0)
+            if isinstance(weight, (int, float)) and weight == 0:
+                continue  # decided when the step was traced: this update did not run
             for key in (update.loss_name, *update.log_names):
                 value = logs.get(key)
                 if value is None:
                     value = ops.zeros((), "float32")
-                self.step_trackers[key].update_state(ops.cast(value, "float32"), sample_weight=weight)
+                value = ops.cast(value, "float32")
+                if isinstance(weight, (int, float)) and weight == 1:
+                    self.step_trackers[key].update_state(value)   # no weighting ops in the step
+                else:
+                    self.step_trackers[key].update_state(value, sample_weight=weight)
         return self.metric_logs()
 
     def metric_logs(self):
