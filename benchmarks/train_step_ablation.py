@@ -42,7 +42,8 @@ def make(variant):
     if "fewlogs" in variant:
         def record_step(self, logs, weights):
             for k in ("d_loss", "g_loss"):
-                self.step_trackers[k].update_state(logs[k])
+                if k in logs:   # a critic-only step (n_critic > 1) has no g_loss
+                    self.step_trackers[k].update_state(logs[k])
             return {k: self.step_trackers[k].result() for k in ("d_loss", "g_loss")}
         m.record_step = record_step.__get__(m)
     if "plainrng" in variant:
