@@ -134,8 +134,9 @@ def conditional_generator(
     `label_combination="concat"` concatenates z and the embedding; the embedding starts as
     N(0, 1) draws, the scale of `z`, so that the label is not drowned by the noise at
     initialisation. `"multiply"` feeds `z * embedding` (element-wise; `embedding_dim` must
-    equal `latent_dim`), as in the AC-GAN reference code: each class rescales the noise, so
-    the generator cannot produce an image from the label alone. The embedding then starts
+    equal `latent_dim`), as in Keras' original AC-GAN example (examples/mnist_acgan.py):
+    each class rescales the noise, so the generator cannot produce an image from the label
+    alone. The embedding then starts
     near 1 (N(1, 0.5^2) draws). With an unconditional discriminator (AC-GAN) the
     concatenating generator learned to ignore z, one image per class (Fashion-MNIST,
     6,000 steps), where the multiplying one stayed diverse (docs/tutorials/conditional.md).
