@@ -88,12 +88,12 @@ def _labels_for(model, n, cols=8):
 
 
 def _principal_axes(codes):
-    """Projects `(N, d)` codes on their two principal axes (the codes themselves when d = 2)."""
-    centered = codes - codes.mean(axis=0)
+    """`(projection, description, axes)`: `(N, d)` codes projected on their two principal axes
+    `axes` `(2, d)` (the codes themselves and the identity when d = 2)."""
     if codes.shape[1] == 2:
-        return codes, "latent coordinates"
-    _, _, vt = np.linalg.svd(centered, full_matrices=False)
-    return codes @ vt[:2].T, "projection on the two principal axes"
+        return codes, "latent coordinates", np.eye(2)
+    _, _, vt = np.linalg.svd(codes - codes.mean(axis=0), full_matrices=False)
+    return codes @ vt[:2].T, "projection on the two principal axes", vt[:2]
 
 
 # ---------------------------------------------------------------------------- one figure each
@@ -116,10 +116,11 @@ def ae_vae(dataset, ae_name, vae_name, ae, vae, out, n):
     numbers = {"entries": [ae_name, vae_name], "test_images": int(len(x))}
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.8))
+    principal = {}   # each model's two principal axes, (2, latent_dim)
     for ax, (label, model) in zip(axes, (("autoencoder", ae), ("VAE", vae))):
         codes = model.encode(x)
         codes = codes[0] if isinstance(codes, tuple) else codes   # the VAE's latent means
-        xy, how = _principal_axes(codes)
+        xy, how, principal[label] = _principal_axes(codes)
         sc = ax.scatter(xy[:, 0], xy[:, 1], c=y, cmap="tab10", vmin=-0.5, vmax=9.5, s=3, alpha=0.7)
         ax.add_patch(plt.Circle((0, 0), 2.0, fill=False, ls="--", color="k"))
         ax.set_title(f"{label} ({model.latent_dim}-d latent): {how}", fontsize=9)
@@ -143,14 +144,8 @@ def ae_vae(dataset, ae_name, vae_name, ae, vae, out, n):
 
     # The VAE's decoder over a 12 x 12 grid of the plane of its codes' two principal axes
     # (coordinates -3..3 along each; the other directions at 0).
-    codes = vae.encode(x)[0]
-    if codes.shape[1] == 2:
-        axes_2d = np.eye(2)
-    else:
-        _, _, vt = np.linalg.svd(codes - codes.mean(axis=0), full_matrices=False)
-        axes_2d = vt[:2]
     ticks = np.linspace(-3, 3, 12)
-    plane = np.array([[a, b] for b in ticks[::-1] for a in ticks], np.float32) @ axes_2d.astype(np.float32)
+    plane = np.array([[a, b] for b in ticks[::-1] for a in ticks], np.float32) @ principal["VAE"].astype(np.float32)
     gz.utils.save_image(gz.utils.image_grid(vae.generate(len(plane), z=plane), cols=12),
                         out / f"{vae_name}_manifold.png")
 

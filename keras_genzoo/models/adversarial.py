@@ -206,6 +206,18 @@ class AdversarialModel(GenerativeModel):
         copy.seed_generator.state.assign(ops.convert_to_numpy(self.seed_generator.state.value))
         return copy
 
+    #: fit steps over which the vector defaults' learning rates anneal (then stay at 1% of 1e-3)
+    vector_decay_steps = 10_000
+
+    def annealed_learning_rates(self):
+        """`(critic, generator)` learning rates of the vector defaults: cosine from 1e-3 to 1e-5
+        over `vector_decay_steps` fit steps; the generator's schedule counts its own updates."""
+        steps = self.vector_decay_steps
+        return (
+            keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=steps, alpha=0.01),
+            keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(1, steps // self.n_critic), alpha=0.01),
+        )
+
     def end_step(self):
         if self.generator_ema is not None:
             self.update_generator_ema()
@@ -351,8 +363,6 @@ class GAN(AdversarialModel):
     """
 
     default_batch_size = 64
-    #: fit steps over which the vector defaults' learning rates anneal (then stay at 1e-5)
-    vector_decay_steps = 10_000
 
     def __init__(
         self, data_shape=None, latent_dim=None, generator_loss="non_saturating", hidden_units=None, packing=1, **kwargs
@@ -383,9 +393,7 @@ class GAN(AdversarialModel):
         if self.is_image_model:
             d_lr = g_lr = 2e-4
         else:  # vectors: the ring-of-8 study's rate, annealed (docs/benchmarks.md)
-            steps = self.vector_decay_steps
-            d_lr = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=steps, alpha=0.01)
-            g_lr = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(1, steps // self.n_critic), alpha=0.01)
+            d_lr, g_lr = self.annealed_learning_rates()
         return (
             keras.optimizers.Adam(d_lr, beta_1=0.5, name="d_adam"),
             keras.optimizers.Adam(g_lr, beta_1=0.5, name="g_adam"),

@@ -202,17 +202,16 @@ class GenerativeModel(keras.Model):
         (`weights[name] == 0`) leaves its metrics' means unchanged."""
         for update in self.training_updates():
             weight = weights.get(update.name, 1.0)
+            # A Python number was decided when the step was traced: 0 skips the update's
+            # trackers, 1 needs no weighting ops. A tensor (JAX) weights each value.
             if isinstance(weight, (int, float)) and weight == 0:
-                continue  # decided when the step was traced: this update did not run
+                continue
+            weighting = {} if isinstance(weight, (int, float)) and weight == 1 else {"sample_weight": weight}
             for key in (update.loss_name, *update.log_names):
                 value = logs.get(key)
                 if value is None:
                     value = ops.zeros((), "float32")
-                value = ops.cast(value, "float32")
-                if isinstance(weight, (int, float)) and weight == 1:
-                    self.step_trackers[key].update_state(value)   # no weighting ops in the step
-                else:
-                    self.step_trackers[key].update_state(value, sample_weight=weight)
+                self.step_trackers[key].update_state(ops.cast(value, "float32"), **weighting)
         return self.metric_logs()
 
     def metric_logs(self):

@@ -123,10 +123,7 @@ class ConditionalAdversarialModel(AdversarialModel):
         # Not AdversarialModel.__init__: its network checks are for unconditional networks.
         GenerativeModel.__init__(self, data_shape, latent_dim, latent_prior=latent_prior, seed=seed, **kwargs)
         self.num_classes = check_positive_int(num_classes, "num_classes")
-        if label_combination not in networks.conditional.LABEL_COMBINATIONS:
-            raise ValueError(f"label_combination must be one of {networks.conditional.LABEL_COMBINATIONS}, "
-                             f"got {label_combination!r}.")
-        self.label_combination = label_combination
+        self.label_combination = networks.conditional.check_label_combination(label_combination)
         if embedding_dim is None:
             embedding_dim = self.latent_dim if label_combination == "multiply" else 32
         self.embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
@@ -420,8 +417,8 @@ class ACGAN(ConditionalAdversarialModel):
 
     The generator: with the default `label_combination="concat"` and this unconditional
     discriminator, the generator learned to ignore `z` and draw one image per class
-    (Fashion-MNIST, seed 0: FD 230 at 2,000 samples after 6,000 steps, even with
-    `class_loss_weight=0`); `label_combination="multiply"` (`z * embedding`, the registry's
+    (Fashion-MNIST, seed 0: FD 237 at 2,000 samples after 30,000 steps, and 306 after 3,000
+    with `class_loss_weight=0`); `label_combination="multiply"` (`z * embedding`, the registry's
     `fast` recipe) reached FD 29.1 with 96.8% conditional accuracy after 4,500 steps.
 
     History: `d_loss`, `g_loss`, `d_real`, `d_fake` (mean source logits), `class_loss`

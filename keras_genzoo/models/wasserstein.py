@@ -146,8 +146,6 @@ class WGANGP(_WassersteinBase):
 
     critic_normalization = "layer"
     vector_hidden_units = (256, 256, 256)
-    #: fit steps over which the vector defaults' learning rates anneal (then stay at 1% of 1e-3)
-    vector_decay_steps = 10_000
 
     def __init__(self, data_shape=None, latent_dim=None, gp_weight=None, n_critic=None, **kwargs):
         is_image = len(resolve_data_shape(data_shape, kwargs.get("image_shape"))) == 3
@@ -166,9 +164,7 @@ class WGANGP(_WassersteinBase):
                 keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9, name="d_adam"),
                 keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9, name="g_adam"),
             )
-        steps = self.vector_decay_steps
-        d_lr = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=steps, alpha=0.01)
-        g_lr = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(1, steps // self.n_critic), alpha=0.01)
+        d_lr, g_lr = self.annealed_learning_rates()
         return (
             keras.optimizers.Adam(d_lr, beta_1=0.5, beta_2=0.9, name="d_adam"),
             keras.optimizers.Adam(g_lr, beta_1=0.5, beta_2=0.9, name="g_adam"),

@@ -69,6 +69,13 @@ def _label_maps(label, num_classes, height, width):
 
 
 # --------------------------------------------------------------------------- generators
+def check_label_combination(value):
+    """`value` if it is one of `LABEL_COMBINATIONS`; otherwise a ValueError naming them."""
+    if value not in LABEL_COMBINATIONS:
+        raise ValueError(f"label_combination must be one of {LABEL_COMBINATIONS}, got {value!r}.")
+    return value
+
+
 def _join(z, e, combination):
     if combination == "multiply":
         return layers.Multiply(name="z_times_label")([z, e])
@@ -152,8 +159,7 @@ def conditional_generator(
     latent_dim = _positive(latent_dim, "latent_dim")
     num_classes = _positive(num_classes, "num_classes")
     embedding_dim = _positive(embedding_dim, "embedding_dim")
-    if label_combination not in LABEL_COMBINATIONS:
-        raise ValueError(f"label_combination must be one of {LABEL_COMBINATIONS}, got {label_combination!r}.")
+    check_label_combination(label_combination)
     if label_combination == "multiply" and embedding_dim != latent_dim:
         raise ValueError(f"label_combination='multiply' needs embedding_dim == latent_dim ({latent_dim}), "
                          f"got embedding_dim={embedding_dim}.")
