@@ -83,6 +83,16 @@ def kl_divergence_standard_normal(z_mean, z_log_var):
     return 0.5 * ops.sum(ops.exp(z_log_var) + ops.square(z_mean) - 1.0 - z_log_var, axis=-1)
 
 
+def kl_divergence_normal(z_mean, z_log_var, prior_mean, prior_log_var):
+    """`KL(N(mu, sigma^2) || N(m, s^2))` per example, for diagonal Gaussians:
+    `1/2 sum_i (log s_i^2 - log sigma_i^2 + (sigma_i^2 + (mu_i - m_i)^2) / s_i^2 - 1)`."""
+    return 0.5 * ops.sum(
+        prior_log_var - z_log_var + (ops.exp(z_log_var) + ops.square(z_mean - prior_mean)) * ops.exp(-prior_log_var)
+        - 1.0,
+        axis=-1,
+    )
+
+
 def bernoulli_reconstruction_loss(x, logits):
     """`-log p(x | z)` for a Bernoulli decoder with logits, summed over pixels: per example (nats).
 

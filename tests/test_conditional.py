@@ -9,6 +9,7 @@ from keras import ops
 import keras_genzoo as gz
 from keras_genzoo import networks
 from keras_genzoo.models import labels as L
+from keras_genzoo.models.steps import update_variables
 
 SHAPE = (8, 8, 1)
 K = 3
@@ -371,6 +372,38 @@ def test_cvae_objective_matches_hand_computation():
     assert float(loss) == pytest.approx(rec + kl, rel=1e-5)
 
 
+def test_cvae_learned_prior_objective_and_sampling():
+    m = make(gz.models.ConditionalVAE, latent_dim=4, prior="learned")
+    rng = np.random.default_rng(3)
+    prior_mean, prior_log_var = rng.normal(size=(K, 4)), 0.5 * rng.normal(size=(K, 4))
+    m.prior.set_weights([prior_mean.astype("float32"), prior_log_var.astype("float32")])
+    x, y, eps = batch(low=0.0)
+    _, logs = m.conditional_objective(*tensors(x, y, eps), training=False)
+    mean, log_var = (np_(t) for t in m.encoder(tensors(x, y), training=False))
+    pm, plv = prior_mean[y], prior_log_var[y]
+    kl = np.mean(0.5 * np.sum(plv - log_var + (np.exp(log_var) + (mean - pm) ** 2) / np.exp(plv) - 1.0, axis=1))
+    assert float(logs["kl_loss"]) == pytest.approx(kl, rel=1e-4)
+    # generate maps standard-normal draws through the class's Gaussian before decoding.
+    z = m.sample_latent(6, seed=2)
+    labels = np.array([0, 1, 2, 2, 1, 0])
+    expected = m.decode((prior_mean[labels] + np.exp(0.5 * prior_log_var[labels]) * z).astype("float32"), labels)
+    np.testing.assert_allclose(m.generate(6, labels=labels, z=z), expected, atol=1e-6)
+    np.testing.assert_allclose(m.generate(6, labels=labels, seed=2), expected, atol=1e-6)
+    np.testing.assert_allclose(m.prior_parameters([2])[0], prior_mean[2:3], rtol=1e-6)
+    # The prior is trained with the encoder and decoder, and starts at N(0, I).
+    fresh = make(gz.models.ConditionalVAE, latent_dim=4, prior="learned")
+    fresh.compile()
+    assert all(np.all(w == 0) for w in fresh.prior.get_weights())
+    trained = update_variables(fresh, fresh.training_updates()[0])
+    assert any(v is fresh.prior.mean for v in trained) and any(v is fresh.prior.log_var for v in trained)
+    fresh.fit(gz.data.from_array(x, y=y, batch_size=5, shuffle=False, image_range=(0, 1), num_classes=K), verbose=0)
+    assert not np.all(fresh.prior.get_weights()[0] == 0)
+    assert make(gz.models.ConditionalVAE).prior is None
+    np.testing.assert_array_equal(make(gz.models.ConditionalVAE).prior_parameters([0, 1])[1], np.zeros((2, 4)))
+    with pytest.raises(ValueError, match=r"prior must be one of \('standard', 'learned'\), got 'vamp'"):
+        make(gz.models.ConditionalVAE, prior="vamp")
+
+
 def test_cvae_encode_decode_and_errors():
     m = make(gz.models.ConditionalVAE)
     x, y, _ = batch(low=0.0)
@@ -402,7 +435,8 @@ def test_evaluate_needs_labelled_batches(cls):
         m.evaluate(unlabelled, verbose=0)
 
 
-@pytest.mark.parametrize("cls, kw", GANS + [(gz.models.ConditionalVAE, {"beta": 0.5})])
+@pytest.mark.parametrize("cls, kw", GANS + [(gz.models.ConditionalVAE, {"beta": 0.5}),
+                                            (gz.models.ConditionalVAE, {"prior": "learned"})])
 def test_config_round_trip(cls, kw):
     m = make(cls, **kw)
     clone = cls.from_config(m.get_config())
@@ -413,10 +447,12 @@ def test_config_round_trip(cls, kw):
 
 @pytest.mark.parametrize("cls, kw", [(gz.models.ConditionalGAN, {"conditioning": "concat"}), (gz.models.ACGAN, {}),
                                      (gz.models.ACGAN, {"label_combination": "multiply", "embedding_dim": None}),
-                                     (gz.models.ConditionalVAE, {})])
+                                     (gz.models.ConditionalVAE, {}), (gz.models.ConditionalVAE, {"prior": "learned"})])
 def test_save_and_load(tmp_path, cls, kw):
     m = make(cls, **kw)
     m.compile()
+    if kw.get("prior") == "learned":  # a prior away from N(0, I), so that loading it matters
+        m.prior.set_weights([w + 0.5 for w in m.prior.get_weights()])
     path = tmp_path / "m.keras"
     m.save(path)
     loaded = keras.models.load_model(path)

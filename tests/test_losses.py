@@ -101,6 +101,27 @@ def test_kl_divergence_matches_closed_form():
     assert got[0] == pytest.approx(0.5 * ((2 - np.log(2)) + (np.exp(-1) + 4)))
 
 
+def test_kl_divergence_between_gaussians_matches_scipy_and_the_standard_case():
+    rng = np.random.default_rng(0)
+    mu, log_var = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    m, log_s2 = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    got = ops.convert_to_numpy(losses.kl_divergence_normal(mu, log_var, m, log_s2))
+    # float64 reference: the KL of two 1-D Gaussians by numerical integration, summed over dimensions.
+    from scipy import integrate, stats
+
+    def kl_1d(a, va, b, vb):
+        p, q = stats.norm(a, np.sqrt(va)), stats.norm(b, np.sqrt(vb))
+        return integrate.quad(lambda t: p.pdf(t) * (p.logpdf(t) - q.logpdf(t)), -np.inf, np.inf)[0]
+
+    expected = [sum(kl_1d(mu[i, j], np.exp(log_var[i, j]), m[i, j], np.exp(log_s2[i, j])) for j in range(3))
+                for i in range(4)]
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    zeros = np.zeros_like(mu)
+    np.testing.assert_allclose(ops.convert_to_numpy(losses.kl_divergence_normal(mu, log_var, zeros, zeros)),
+                               ops.convert_to_numpy(losses.kl_divergence_standard_normal(mu, log_var)), rtol=1e-12)
+    assert np.allclose(ops.convert_to_numpy(losses.kl_divergence_normal(m, log_s2, m, log_s2)), 0.0)
+
+
 def test_reconstruction_losses():
     x = np.array([[1.0, 0.0, 0.5]])
     logits = np.array([[2.0, -1.0, 0.0]])

@@ -233,6 +233,13 @@ class AdversarialModel(GenerativeModel):
 
         Other keyword arguments (`jit_compile`, `steps_per_execution`, `run_eagerly`) go to
         `keras.Model.compile`. No `optimizer` or `loss`: the model owns its objectives.
+
+        `steps_per_execution=k > 1` runs `k` steps per traced call, also with `n_critic > 1`
+        (then the step decides in the graph whether the generator updates; one replica only on
+        TensorFlow). `k = n_critic` puts a whole critic cycle in one call, which saves Keras'
+        per-call overhead: see benchmarks/train_step.py. The updates are the same for every `k`,
+        but as in Keras, batch-level callbacks run once per call, and with `steps_per_epoch`
+        on a repeating dataset an epoch runs a multiple of `k` steps.
         """
         for bad in ("optimizer", "loss"):
             if bad in kwargs:
@@ -247,11 +254,6 @@ class AdversarialModel(GenerativeModel):
             g_optimizer = _loss_scaled(g_optimizer, "g_loss_scale_optimizer")
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
-        if self.n_critic > 1 and kwargs.get("steps_per_execution", 1) != 1:
-            raise ValueError(
-                f"steps_per_execution must be 1 when n_critic > 1 (got {kwargs['steps_per_execution']}): "
-                "each step's generator update is decided before the step runs."
-            )
         super().compile(optimizer=None, **kwargs)
         # Optimizer state must exist before a step function uses it, and before weights are loaded.
         self.d_optimizer.build(self.discriminator.trainable_variables)

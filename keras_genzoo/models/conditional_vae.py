@@ -1,8 +1,10 @@
 """The conditional VAE (Sohn et al., 2015; the "M2"-style conditioning of Kingma et al., 2014):
-the encoder `q(z | x, y)` and the decoder `p(x | z, y)` both see the class label, the prior
-stays N(0, I). To sample class `y`, draw `z ~ N(0, I)` and decode it with `y`.
+the encoder `q(z | x, y)` and the decoder `p(x | z, y)` both see the class label. The prior
+`p(z | y)` is N(0, I) for every class (`prior="standard"`), or one learned Gaussian per
+class, `N(m_y, diag s_y^2)` (`prior="learned"`: Sohn et al.'s prior network for a label).
+To sample class `y`, draw `z ~ p(z | y)` and decode it with `y`.
 
-    loss(x, y) = -E_q[log p(x | z, y)] + beta KL(q(z | x, y) || N(0, I)),
+    loss(x, y) = -E_q[log p(x | z, y)] + beta KL(q(z | x, y) || p(z | y)),
     z = mu(x, y) + sigma(x, y) * eps,   eps ~ N(0, I)
 
 `conditional_objective(x, labels, eps)` computes it from tensors (no gradient code; the
@@ -10,6 +12,8 @@ backend trainers in `keras_genzoo.trainers` differentiate it).
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import keras
 import numpy as np
@@ -19,6 +23,8 @@ from keras_genzoo import losses, networks
 from keras_genzoo.models import labels as label_utils
 from keras_genzoo.models.autoencoders import VAE, _as_numpy_batch, reparameterize
 from keras_genzoo.models.base import check_positive_int, resolve_data_shape
+
+PRIORS = ("standard", "learned")
 
 
 @keras.saving.register_keras_serializable(package="keras_genzoo")
@@ -35,6 +41,10 @@ class ConditionalVAE(VAE):
         decoder: a `keras.Model` `[z, label] -> data_shape` (logits for images, means for
             vectors); default `networks.conditional_decoder` (one-hot label joined to z).
         base_filters: width of the default conv networks.
+        prior: `"standard"` (N(0, I) for every class) or `"learned"` (a Gaussian per class,
+            `networks.ClassPrior`, trained with the encoder and decoder: the KL term then pulls
+            each class's codes towards its own Gaussian instead of all classes towards one, and
+            `generate` samples from the class's Gaussian).
         seed: seeds the training noise and the default networks' weights.
 
     `beta` and `likelihood` are as in `VAE`.
@@ -43,10 +53,13 @@ class ConditionalVAE(VAE):
     """
 
     def __init__(self, data_shape=None, num_classes=10, latent_dim=2, encoder=None, decoder=None, base_filters=32,
-                 seed=None, image_shape=None, **kwargs):
+                 seed=None, image_shape=None, prior="standard", **kwargs):
         shape = resolve_data_shape(data_shape, image_shape)
         self.num_classes = check_positive_int(num_classes, "num_classes")
         latent_dim = check_positive_int(latent_dim, "latent_dim")
+        if prior not in PRIORS:
+            raise ValueError(f"prior must be one of {PRIORS}, got {prior!r}.")
+        self.prior_kind = prior
         if encoder is None:
             encoder = networks.conditional_encoder(shape, self.num_classes, latent_dim, base_filters=base_filters,
                                                    seed=seed)
@@ -55,6 +68,7 @@ class ConditionalVAE(VAE):
                                                    seed=seed)
         super().__init__(data_shape=shape, latent_dim=latent_dim, encoder=encoder, decoder=decoder,
                          base_filters=base_filters, seed=seed, **kwargs)
+        self.prior = networks.ClassPrior(self.num_classes, latent_dim, name="prior") if prior == "learned" else None
 
     def _check_networks(self, encoder, decoder):
         for net, name in ((encoder, "encoder"), (decoder, "decoder")):
@@ -86,8 +100,17 @@ class ConditionalVAE(VAE):
         z_mean, z_log_var = ops.cast(z_mean, "float32"), ops.cast(z_log_var, "float32")
         z = reparameterize(z_mean, z_log_var, ops.cast(eps, "float32"))
         rec = ops.mean(self._reconstruction(x, self.decoder([z, labels], training=training)))
-        kl = ops.mean(losses.kl_divergence_standard_normal(z_mean, z_log_var))
+        if self.prior is None:
+            kl = ops.mean(losses.kl_divergence_standard_normal(z_mean, z_log_var))
+        else:
+            kl = ops.mean(losses.kl_divergence_normal(z_mean, z_log_var, *self.prior(labels)))
         return rec + self.beta * kl, {"reconstruction_loss": rec, "kl_loss": kl}
+
+    def training_updates(self):
+        (update,) = super().training_updates()
+        if getattr(self, "prior", None) is None:
+            return (update,)
+        return (dataclasses.replace(update, networks=update.networks + ("prior",)),)
 
     def unpack_batch(self, data):
         """`(x, labels)` of a labelled batch: `x` checked (shape, dtype), labels int32 `(B,)`."""
@@ -143,17 +166,33 @@ class ConditionalVAE(VAE):
         ]
         return np.concatenate(out).astype(np.float32)
 
-    def generate(self, n, labels=None, seed=None, batch_size=256, z=None):
-        """`n` samples of the requested classes, `z ~ N(0, I)` decoded with the labels (the decoder's mean).
+    def prior_parameters(self, labels):
+        """`(mean, log_var)` numpy `(N, latent_dim)` of `p(z | y)` for integer labels (zeros for
+        the standard prior)."""
+        y = self._labels(labels, None)
+        if self.prior is None:
+            zeros = np.zeros((len(y), self.latent_dim), np.float32)
+            return zeros, zeros.copy()
+        mean, log_var = self.prior(ops.convert_to_tensor(y))
+        return np.asarray(ops.convert_to_numpy(mean)), np.asarray(ops.convert_to_numpy(log_var))
 
-        `labels=None` cycles through the classes; `seed` makes the output reproducible.
+    def generate(self, n, labels=None, seed=None, batch_size=256, z=None):
+        """`n` samples of the requested classes: `z ~ p(z | y)` decoded with the labels (the decoder's mean).
+
+        `labels=None` cycles through the classes; `seed` makes the output reproducible. `z`,
+        if given, holds standard-normal draws `(n, latent_dim)` (e.g. `sample_latent(n, seed)`),
+        which the class's prior maps to `m_y + s_y * z` (unchanged for the standard prior), so
+        that one `z` draws the same "style" in every class.
         """
         n = check_positive_int(n, "n")
         y = label_utils.resolve_labels(n, labels, self.num_classes)
-        z = self.sample_latent(n, seed) if z is None else np.asarray(z, np.float32)
-        if z.shape != (n, self.latent_dim):
-            raise ValueError(f"z must have shape ({n}, {self.latent_dim}), got {z.shape}.")
-        return self.decode(z, y, batch_size)
+        eps = self.sample_latent(n, seed) if z is None else np.asarray(z, np.float32)
+        if eps.shape != (n, self.latent_dim):
+            raise ValueError(f"z must have shape ({n}, {self.latent_dim}), got {eps.shape}.")
+        if self.prior is not None:
+            mean, log_var = self.prior_parameters(y)
+            eps = (mean + np.exp(0.5 * log_var) * eps).astype(np.float32)
+        return self.decode(eps, y, batch_size)
 
     def reconstruct(self, x, labels):
         """`decode(encode(x, y), y)` through the latent means."""
@@ -176,4 +215,5 @@ class ConditionalVAE(VAE):
     def get_config(self):
         config = super().get_config()
         config["num_classes"] = self.num_classes
+        config["prior"] = self.prior_kind
         return config

@@ -18,10 +18,11 @@ from keras_genzoo.networks.conv import (
     dcgan_generator,
     dcgan_initializer,
 )
-from keras_genzoo.networks.layers import LayerNorm
+from keras_genzoo.networks.layers import ClassPrior, LayerNorm
 from keras_genzoo.networks.mlp import Pack, mlp_decoder, mlp_discriminator, mlp_encoder, mlp_generator
 
 __all__ = [
+    "ClassPrior",
     "ClipConstraint",
     "LayerNorm",
     "Pack",

@@ -35,3 +35,36 @@ class LayerNorm(keras.layers.LayerNormalization):
         if self.center:
             out = out + ops.reshape(ops.cast(self.beta, dtype), shape)
         return ops.cast(out, self.compute_dtype)
+
+
+@keras.saving.register_keras_serializable(package="keras_genzoo")
+class ClassPrior(keras.layers.Layer):
+    """A learned Gaussian per class, `p(z | y) = N(mean[y], diag exp(log_var[y]))`: the prior
+    network of Sohn et al. (2015) when the condition is a class label.
+
+    `call(labels)` maps integer labels `(B,)` or `(B, 1)` to `(mean, log_var)`, each
+    `(B, latent_dim)` in float32. Both tables start at zero, i.e. at the standard normal.
+    """
+
+    def __init__(self, num_classes, latent_dim, **kwargs):
+        kwargs.setdefault("dtype", "float32")  # a handful of parameters: kept in float32 under mixed precision
+        super().__init__(**kwargs)
+        self.num_classes = int(num_classes)
+        self.latent_dim = int(latent_dim)
+        self.mean = self.add_weight(shape=(self.num_classes, self.latent_dim), initializer="zeros", name="mean")
+        self.log_var = self.add_weight(shape=(self.num_classes, self.latent_dim), initializer="zeros",
+                                       name="log_var")
+        self.built = True
+
+    def call(self, labels):
+        labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
+        return ops.take(self.mean, labels, axis=0), ops.take(self.log_var, labels, axis=0)
+
+    def compute_output_spec(self, labels):
+        spec = keras.KerasTensor((labels.shape[0], self.latent_dim), dtype="float32")
+        return spec, spec
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(num_classes=self.num_classes, latent_dim=self.latent_dim)
+        return config

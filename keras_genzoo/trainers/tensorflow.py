@@ -1,11 +1,17 @@
 """The TensorFlow trainer: `tf.GradientTape`, `tf.distribute` replica scaling, loss scaling.
 
 `train_step(model, data)` runs the family's updates in order. An update that only runs on
-generator steps (every `n_critic`-th) is decided in Python before each step: the trainer
-traces two step functions (critic only; critic then generator) and dispatches between them on
-the model's step counter. A conditional inside the step (`tf.cond` around `apply_gradients`)
-would put a cross-replica synchronisation inside control flow, which
-`tf.distribute.MirroredStrategy` rejects.
+generator steps (every `n_critic`-th) is decided in one of two ways:
+
+- `steps_per_execution = 1`: in Python before each step. The trainer traces two step
+  functions (critic only; critic then generator) and dispatches between them on the model's
+  step counter. This works under every `tf.distribute` strategy.
+- `steps_per_execution > 1` (one replica only): inside the step, with `tf.cond` on the step
+  counter around the generator's update, so that Keras runs several steps, e.g. a whole
+  critic cycle, in one traced call. Under `tf.distribute.MirroredStrategy` with several
+  replicas a conditional around `apply_gradients` would put a cross-replica synchronisation
+  inside control flow, which the strategy rejects, so there the models refuse
+  `steps_per_execution > 1` (see `AdversarialModel.compile`).
 """
 
 from __future__ import annotations
@@ -39,6 +45,26 @@ def in_multi_worker_mode():
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode()
 
 
+#: `model._generator_phase` when the step decides the generator phase from the step counter
+IN_GRAPH = "in_graph"
+
+
+def _run_if(condition, fn):
+    """`fn()` (which returns `(loss, logs)`) when `condition` holds, else zeros of the same
+    structure; the skipped branch updates nothing."""
+    structure = {}
+
+    def taken():
+        out = fn()
+        structure["spec"] = tf.nest.map_structure(lambda t: tf.TensorSpec(t.shape, t.dtype), out)
+        return out
+
+    def skipped():
+        return tf.nest.map_structure(lambda spec: tf.zeros(spec.shape, spec.dtype), structure["spec"])
+
+    return tf.cond(condition, taken, skipped)
+
+
 def minimize(loss_fn, variables, optimizer):
     """One optimizer step on `loss_fn()` w.r.t. `variables`; returns `(loss, logs)` unscaled.
 
@@ -66,14 +92,23 @@ class Trainer:
             if update.generator_phase and not generator_phase:
                 weights[update.name] = 0.0
                 continue
-            loss, aux = minimize(
-                lambda update=update: update.objective(batch, noise, training=True),
-                update_variables(model, update),
-                getattr(model, update.optimizer),
-            )
+
+            def run(update=update):
+                return minimize(
+                    lambda: update.objective(batch, noise, training=True),
+                    update_variables(model, update),
+                    getattr(model, update.optimizer),
+                )
+
+            if update.generator_phase and generator_phase == IN_GRAPH:
+                is_generator_step = model.is_generator_step_tensor()
+                loss, aux = _run_if(is_generator_step, run)
+                weights[update.name] = tf.cast(is_generator_step, "float32")
+            else:
+                loss, aux = run()
+                weights[update.name] = 1.0
             logs.update(aux)
             logs[update.loss_name] = ops.cast(loss, "float32")
-            weights[update.name] = 1.0
         model.end_step()
         return model.record_step(logs, weights)
 
@@ -84,10 +119,20 @@ class Trainer:
 
     def make_train_function(self, model, build, force=False):
         """`build(force)` is Keras' own `make_train_function`. With a generator phase every
-        `n_critic` steps, builds one function per phase and a dispatcher."""
+        `n_critic` steps: with `steps_per_execution > 1`, Keras' function whose steps decide the
+        phase in the graph; otherwise one function per phase and a dispatcher."""
         n_critic = getattr(model, "n_critic", 1)
         if n_critic == 1 or not any(u.generator_phase for u in model.training_updates()):
             model._generator_phase = True
+            return build(force)
+        if model.steps_per_execution > 1:
+            replicas = model.distribute_strategy.num_replicas_in_sync
+            if replicas > 1:
+                raise ValueError(
+                    f"steps_per_execution={model.steps_per_execution} with n_critic={n_critic} needs a single "
+                    f"replica, but the strategy has {replicas}. Compile with steps_per_execution=1."
+                )
+            model._generator_phase = IN_GRAPH
             return build(force)
         if model.train_function is not None and not force:
             return model.train_function
