@@ -11,6 +11,7 @@ divide it by the number of replicas before differentiating (gradients are summed
 replicas), see `keras_genzoo.gradients`.
 """
 
+import numpy as np
 from keras import ops
 
 
@@ -99,6 +100,21 @@ def bernoulli_reconstruction_loss(x, logits):
     Binary cross-entropy in the stable form `softplus(l) - x * l`; `x` in [0, 1].
     """
     per_pixel = ops.softplus(logits) - x * logits
+    return ops.sum(ops.reshape(per_pixel, (ops.shape(x)[0], -1)), axis=1)
+
+
+def calibrated_gaussian_reconstruction_loss(x, x_hat, min_log_sigma=-6.0):
+    """`-log p(x | z)` per example (nats) of a Gaussian decoder `N(x_hat, sigma^2 I)` whose one
+    shared `sigma` takes its maximum-likelihood value on the batch, `sigma^2 = mean((x - x_hat)^2)`
+    (floored at `exp(min_log_sigma)`): the calibrated decoder of the sigma-VAE (Rybkin et al.,
+    2021). Per pixel: `(x - x_hat)^2 / (2 sigma^2) + log sigma + log(2 pi) / 2`.
+
+    A decoder that reconstructs well gets a small `sigma`, which weights the reconstruction
+    more against the KL term, so the balance between the two is learned rather than fixed
+    by a `beta`."""
+    squared = ops.square(x - x_hat)
+    log_sigma = ops.maximum(0.5 * ops.log(ops.mean(squared)), min_log_sigma)
+    per_pixel = 0.5 * squared * ops.exp(-2.0 * log_sigma) + log_sigma + 0.5 * np.log(2.0 * np.pi)
     return ops.sum(ops.reshape(per_pixel, (ops.shape(x)[0], -1)), axis=1)
 
 

@@ -40,6 +40,19 @@ def test_vae_objective_is_reconstruction_plus_beta_kl():
     assert float(logs["kl_loss"]) == pytest.approx(expected_kl, rel=1e-5)
 
 
+def test_calibrated_gaussian_likelihood_fits_sigma_to_the_batch():
+    ae = gz.models.Autoencoder(image_shape=(8, 8, 1), latent_dim=2, base_filters=4, likelihood="calibrated_gaussian",
+                               seed=0)
+    x = _small_images(6)
+    _, logs = ae.compute_objective(tf.constant(x), training=False)
+    x_hat = np.asarray(ae.reconstruct(x), np.float64)
+    sigma2 = np.mean((x - x_hat) ** 2)
+    expected = np.mean(np.sum(((x - x_hat) ** 2 / (2 * sigma2) + 0.5 * np.log(2 * np.pi * sigma2)).reshape(6, -1), 1))
+    assert float(logs["reconstruction_loss"]) == pytest.approx(expected, rel=1e-4)
+    clone = gz.models.Autoencoder.from_config(ae.get_config())
+    assert clone.likelihood == "calibrated_gaussian"
+
+
 def _small_images(n=256, seed=0):
     """Structured 8x8 images in [0, 1]: bright squares at random places."""
     rng = np.random.default_rng(seed)

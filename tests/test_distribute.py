@@ -36,6 +36,8 @@ def test_replicas_draw_different_noise_reproducibly():
     (r,) = run_script("replica_noise.py")
     assert not np.allclose(r["replica_0"], r["replica_1"])
     assert r["again"] == [r["replica_0"], r["replica_1"]]
+    # A critic cycle per call decides the generator phase with tf.cond, which replicas refuse.
+    assert "steps_per_execution=5 with n_critic=5 needs a single replica, but the strategy has 2" in r["fused_error"]
 
 
 def test_get_strategy_and_global_batch():

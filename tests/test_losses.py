@@ -122,6 +122,22 @@ def test_kl_divergence_between_gaussians_matches_scipy_and_the_standard_case():
     assert np.allclose(ops.convert_to_numpy(losses.kl_divergence_normal(m, log_s2, m, log_s2)), 0.0)
 
 
+def test_calibrated_gaussian_reconstruction_loss_uses_the_batch_optimal_sigma():
+    rng = np.random.default_rng(1)
+    x, x_hat = rng.uniform(size=(3, 2, 2, 1)), rng.uniform(size=(3, 2, 2, 1))
+    got = ops.convert_to_numpy(losses.calibrated_gaussian_reconstruction_loss(x, x_hat))
+    sigma2 = np.mean((x - x_hat) ** 2)
+    expected = np.sum(((x - x_hat) ** 2 / (2 * sigma2) + 0.5 * np.log(2 * np.pi * sigma2)).reshape(3, -1), axis=1)
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+    # sigma maximises the batch's likelihood: any other shared sigma gives a larger loss.
+    for s2 in (0.5 * sigma2, 2 * sigma2):
+        other = np.sum((x - x_hat) ** 2 / (2 * s2) + 0.5 * np.log(2 * np.pi * s2))
+        assert other > expected.sum()
+    # A perfect reconstruction is floored at sigma = exp(-6), not log(0).
+    floor = ops.convert_to_numpy(losses.calibrated_gaussian_reconstruction_loss(x, x))
+    np.testing.assert_allclose(floor, 4 * (-6.0 + 0.5 * np.log(2 * np.pi)), rtol=1e-10)
+
+
 def test_reconstruction_losses():
     x = np.array([[1.0, 0.0, 0.5]])
     logits = np.array([[2.0, -1.0, 0.0]])

@@ -22,7 +22,7 @@ from keras_genzoo import losses, networks, trainers
 from keras_genzoo.models.base import GenerativeModel, check_positive_int, resolve_data_shape
 from keras_genzoo.models.steps import Update, update_variables
 
-LIKELIHOODS = ("bernoulli", "gaussian")
+LIKELIHOODS = ("bernoulli", "gaussian", "calibrated_gaussian")
 
 
 def reparameterize(z_mean, z_log_var, eps):
@@ -53,8 +53,10 @@ class Autoencoder(GenerativeModel):
             `[z_mean, z_log_var]`); the default network when `None`.
         decoder: a `keras.Model` from `(latent_dim,)` to `data_shape`, returning logits
             (Bernoulli) or the pre-sigmoid mean (Gaussian images) or the mean (vectors).
-        likelihood: `"bernoulli"` (binary cross-entropy; images in [0, 1]) or `"gaussian"`
-            (half squared error: a unit-variance Gaussian, up to a constant).
+        likelihood: `"bernoulli"` (binary cross-entropy; images in [0, 1]), `"gaussian"`
+            (half squared error: a unit-variance Gaussian, up to a constant) or
+            `"calibrated_gaussian"` (a Gaussian whose shared variance is fitted to each batch's
+            squared error, as in the sigma-VAE: `losses.calibrated_gaussian_reconstruction_loss`).
         base_filters: width of the default conv networks.
         seed: seeds the training noise.
         image_shape: alias of `data_shape`.
@@ -144,6 +146,8 @@ class Autoencoder(GenerativeModel):
     def _reconstruction(self, x, out):
         if self.likelihood == "bernoulli":
             return losses.bernoulli_reconstruction_loss(x, ops.cast(out, "float32"))
+        if self.likelihood == "calibrated_gaussian":
+            return losses.calibrated_gaussian_reconstruction_loss(x, self.to_data_space(out))
         return losses.gaussian_reconstruction_loss(x, self.to_data_space(out))
 
     def compute_objective(self, x, training=True, eps=None):
