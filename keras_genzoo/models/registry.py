@@ -161,6 +161,16 @@ _WGAN_FAST = Recipe(
     batch_size=32,
 )
 
+#: The conditional VAE with a learned Gaussian per class as its prior and the sigma-VAE's calibrated
+#: Gaussian decoder: conditional accuracy 74.8% (prior samples) and FD 99.3 at 2,000 samples after 10
+#: epochs, where the standard prior with the Bernoulli decoder scored 61.6% and FD 173.8 (latent 16,
+#: Fashion-MNIST, seed 0; docs/tutorials/conditional.md).
+_CVAE_FAST = Recipe(
+    "Latent size 16, prior='learned' (a Gaussian per class), likelihood='calibrated_gaussian', "
+    "the paper networks (base_filters=32), Adam(1e-3), batch 128.",
+    model_kwargs={"latent_dim": 16, "prior": "learned", "likelihood": "calibrated_gaussian"},
+)
+
 #: The MLP GAN of the zoo: the paper's settings with a narrower second layer (the entry's two
 #: networks must fit the zoo's 4 MB budget) and the generator's weights averaged.
 _GAN_ZOO = Recipe(
@@ -213,7 +223,7 @@ FAMILIES = {
             "cvae", ConditionalVAE, "Conditional VAE",
             "Sohn et al. (2015), Learning structured output representation using deep conditional generative models",
             "conv encoder/decoder (base_filters=32) with the one-hot label joined in, MLP for vectors",
-            conditional=True, default_latent_dim=2, recipes={"paper": Recipe(_PAPER)},
+            conditional=True, default_latent_dim=2, recipes={"paper": Recipe(_PAPER), "fast": _CVAE_FAST},
         ),
         Family(
             "cgan", ConditionalGAN, "Conditional GAN",
