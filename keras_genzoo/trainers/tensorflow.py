@@ -11,7 +11,7 @@ generator steps (every `n_critic`-th) is decided in one of two ways:
   critic cycle, in one traced call. Under `tf.distribute.MirroredStrategy` with several
   replicas a conditional around `apply_gradients` would put a cross-replica synchronisation
   inside control flow, which the strategy rejects, so there the models refuse
-  `steps_per_execution > 1` (see `AdversarialModel.compile`).
+  `steps_per_execution > 1` (`make_train_function` raises a `ValueError`).
 """
 
 from __future__ import annotations
