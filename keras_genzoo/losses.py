@@ -142,6 +142,23 @@ def class_accuracy(labels, class_logits):
     return _mean(ops.cast(ops.equal(predicted, labels), "float32"))
 
 
+def input_only_class_loss(labels, class_logits, class_logits_of_stopped_input):
+    """`class_loss(labels, class_logits)` whose gradient reaches the classified input only, not
+    the classifier's weights.
+
+    `class_logits` is `C(x)`; `class_logits_of_stopped_input` is the same classifier on
+    `stop_gradient(x)`. The value is `L(C(x))`; the gradient with respect to the classifier's
+    weights is `dL(C(x))/dtheta - dL(C(sg(x)))/dtheta = 0`, and with respect to `x` it is
+    `dL(C(x))/dx`. So one optimizer step can train a classifier on real data while the
+    network that made `x` learns to be classified correctly, without the classifier learning to
+    accept what that network draws. `C` must compute the same function in both calls (no
+    dropout, no batch statistics).
+    """
+    attached = class_loss(labels, class_logits)
+    detached = class_loss(labels, class_logits_of_stopped_input)
+    return attached - detached + ops.stop_gradient(detached)
+
+
 def acgan_discriminator_loss(real_source, fake_source, real_class_logits, fake_class_logits, real_labels, fake_labels,
                              class_loss_weight=1.0, fake_class_loss=True):
     """`-(L_S + w L_C)`, minimised by the AC-GAN discriminator (it maximises `L_S + L_C`), with

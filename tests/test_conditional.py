@@ -404,6 +404,61 @@ def test_cvae_learned_prior_objective_and_sampling():
         make(gz.models.ConditionalVAE, prior="vamp")
 
 
+def test_cvae_class_consistency_objective_matches_hand_computation():
+    m = make(gz.models.ConditionalVAE, latent_dim=4, prior="learned", class_loss_weight=2.0)
+    m.prior.set_weights([w + 0.3 for w in m.prior.get_weights()])
+    x, y, z = batch(low=0.0)
+    loss, logs = m.class_consistency_objective(*tensors(x, y, z), training=False)
+
+    def ce(labels, logits):
+        logits = np.asarray(logits, np.float64)
+        logp = logits - np.log(np.sum(np.exp(logits - logits.max(1, keepdims=True)), 1, keepdims=True)) - \
+            logits.max(1, keepdims=True)
+        return -np.mean(logp[np.arange(len(labels)), labels])
+
+    pm, plv = m.prior_parameters(y)
+    samples = m.decode((pm + np.exp(0.5 * plv) * z).astype("float32"), y)
+    sample_logits = np_(m.classifier(ops.convert_to_tensor(samples), training=False))
+    real_logits = np_(m.classifier(ops.convert_to_tensor(x), training=False))
+    assert float(logs["class_loss"]) == pytest.approx(ce(y, sample_logits), rel=1e-5)
+    assert float(logs["classifier_loss"]) == pytest.approx(ce(y, real_logits), rel=1e-5)
+    assert float(logs["sample_class_accuracy"]) == pytest.approx(np.mean(sample_logits.argmax(1) == y))
+    assert float(loss) == pytest.approx(2.0 * ce(y, sample_logits) + ce(y, real_logits), rel=1e-5)
+    assert set(m.training_updates()[0].log_names) == {"reconstruction_loss", "kl_loss", "class_loss",
+                                                      "sample_class_accuracy", "classifier_loss"}
+
+
+def test_cvae_class_term_trains_the_decoder_and_not_the_classifier():
+    """One SGD step at two class-loss weights: the classifier moves identically (it learns
+    from real data only), the decoder and prior differently (they learn from the class term)."""
+    x, y, _ = batch(8, low=0.0)
+    data = gz.data.from_array(x, y=y, batch_size=8, shuffle=False, image_range=(0, 1), num_classes=K)
+    after = {}
+    for weight in (0.5, 50.0):
+        m = make(gz.models.ConditionalVAE, prior="learned", class_loss_weight=weight)
+        before = [w.copy() for w in m.classifier.get_weights()]
+        m.compile(optimizer=keras.optimizers.SGD(0.1))
+        m.fit(data, epochs=1, verbose=0)
+        assert any(not np.array_equal(a, b) for a, b in zip(before, m.classifier.get_weights()))
+        after[weight] = (m.classifier.get_weights(), m.decoder.get_weights())
+    for a, b in zip(after[0.5][0], after[50.0][0]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert any(not np.allclose(a, b, atol=1e-6) for a, b in zip(after[0.5][1], after[50.0][1]))
+
+
+def test_cvae_classifier_arguments_are_checked():
+    assert make(gz.models.ConditionalVAE).classifier is None
+    with pytest.raises(ValueError, match=r"class_loss_weight must be a number >= 0, got -1"):
+        make(gz.models.ConditionalVAE, class_loss_weight=-1)
+    own = networks.label_classifier(SHAPE, K, base_filters=4)
+    with pytest.raises(ValueError, match="pass class_loss_weight > 0"):
+        make(gz.models.ConditionalVAE, classifier=own)
+    assert make(gz.models.ConditionalVAE, class_loss_weight=1.0, classifier=own).classifier is own
+    wrong = networks.label_classifier(SHAPE, K + 1, base_filters=4)
+    with pytest.raises(ValueError, match=r"classifier must map x \(8, 8, 1\) to class logits \(3,\); got \(4,\)"):
+        make(gz.models.ConditionalVAE, class_loss_weight=1.0, classifier=wrong)
+
+
 def test_cvae_encode_decode_and_errors():
     m = make(gz.models.ConditionalVAE)
     x, y, _ = batch(low=0.0)
@@ -436,7 +491,8 @@ def test_evaluate_needs_labelled_batches(cls):
 
 
 @pytest.mark.parametrize("cls, kw", GANS + [(gz.models.ConditionalVAE, {"beta": 0.5}),
-                                            (gz.models.ConditionalVAE, {"prior": "learned"})])
+                                            (gz.models.ConditionalVAE, {"prior": "learned"}),
+                                            (gz.models.ConditionalVAE, {"class_loss_weight": 3.0})])
 def test_config_round_trip(cls, kw):
     m = make(cls, **kw)
     clone = cls.from_config(m.get_config())
@@ -447,7 +503,8 @@ def test_config_round_trip(cls, kw):
 
 @pytest.mark.parametrize("cls, kw", [(gz.models.ConditionalGAN, {"conditioning": "concat"}), (gz.models.ACGAN, {}),
                                      (gz.models.ACGAN, {"label_combination": "multiply", "embedding_dim": None}),
-                                     (gz.models.ConditionalVAE, {}), (gz.models.ConditionalVAE, {"prior": "learned"})])
+                                     (gz.models.ConditionalVAE, {}),
+                                     (gz.models.ConditionalVAE, {"prior": "learned", "class_loss_weight": 1.0})])
 def test_save_and_load(tmp_path, cls, kw):
     m = make(cls, **kw)
     m.compile()
@@ -459,6 +516,9 @@ def test_save_and_load(tmp_path, cls, kw):
     assert type(loaded) is cls and loaded.num_classes == K
     np.testing.assert_array_equal(loaded.generate(6, labels=[2, 1, 0, 0, 1, 2], seed=5),
                                   m.generate(6, labels=[2, 1, 0, 0, 1, 2], seed=5))
+    if kw.get("class_loss_weight"):
+        for a, b in zip(loaded.classifier.get_weights(), m.classifier.get_weights()):
+            np.testing.assert_array_equal(a, b)
     if cls is not gz.models.ConditionalVAE:
         assert loaded.d_optimizer is not None and loaded.g_optimizer is not None
         np.testing.assert_array_equal(loaded.label_embeddings(), m.label_embeddings())

@@ -34,6 +34,14 @@ def test_class_loss_is_the_mean_cross_entropy():
     assert value(losses.class_loss(LABELS[:, None], LOGITS)) == pytest.approx(ref_ce(LABELS, LOGITS), rel=1e-6)
 
 
+def test_input_only_class_loss_has_the_value_of_the_class_loss():
+    # Its value is the cross-entropy of the attached logits (the detached ones only cancel the
+    # classifier's gradient; tests/test_conditional.py checks that the classifier is not moved).
+    other = LOGITS[::-1].copy()
+    assert value(losses.input_only_class_loss(LABELS, LOGITS, other)) == pytest.approx(ref_ce(LABELS, LOGITS), rel=1e-6)
+    assert value(losses.input_only_class_loss(LABELS, LOGITS, LOGITS)) == pytest.approx(ref_ce(LABELS, LOGITS), rel=1e-6)
+
+
 def test_class_accuracy_counts_argmax_hits():
     # argmax per row: 0, 0 (tie -> first), 1, 0; labels 0, 2, 1, 1 -> hits on rows 0 and 2
     assert value(losses.class_accuracy(LABELS, LOGITS)) == pytest.approx(0.5)

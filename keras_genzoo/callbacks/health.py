@@ -23,7 +23,7 @@ def model_parts(model):
         if own:
             parts.append((name, own))
 
-    names = list(getattr(model, "sub_model_names", ()))
+    names = [n for n in getattr(model, "sub_model_names", ()) if getattr(model, n, None) is not None]
     if getattr(model, "generator_ema", None) is not None:
         names.append("generator_ema")
     for name in names:

@@ -321,5 +321,6 @@ class GenerativeModel(keras.Model):
     def from_config(cls, config):
         config = dict(config)
         for name in cls.sub_model_names:
-            config[name] = keras.saving.deserialize_keras_object(config[name])
+            if name in config:
+                config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)

@@ -7,6 +7,12 @@ To sample class `y`, draw `z ~ p(z | y)` and decode it with `y`.
     loss(x, y) = -E_q[log p(x | z, y)] + beta KL(q(z | x, y) || p(z | y)),
     z = mu(x, y) + sigma(x, y) * eps,   eps ~ N(0, I)
 
+With `class_loss_weight = w > 0` the model also owns a classifier `C` of real data (the
+AC-GAN idea carried over to the decoder): it adds `CE(C(x), y)` (which trains `C` only) and
+`w * CE(C(decode(z_y, y)), y)` for prior draws `z_y ~ p(z | y)` (which trains the decoder,
+prior and encoder only: `losses.input_only_class_loss`), so that samples carry the details
+that tell their class from its neighbours'.
+
 `conditional_objective(x, labels, eps)` computes it from tensors (no gradient code; the
 backend trainers in `keras_genzoo.trainers` differentiate it).
 """
@@ -14,6 +20,7 @@ backend trainers in `keras_genzoo.trainers` differentiate it).
 from __future__ import annotations
 
 import dataclasses
+import numbers
 
 import keras
 import numpy as np
@@ -45,21 +52,44 @@ class ConditionalVAE(VAE):
             `networks.ClassPrior`, trained with the encoder and decoder: the KL term then pulls
             each class's codes towards its own Gaussian instead of all classes towards one, and
             `generate` samples from the class's Gaussian).
+        class_loss_weight: `w >= 0`, the weight of the class-consistency term on prior
+            samples (0, the default: none, and no classifier).
+        classifier: a `keras.Model` `x -> class_logits (num_classes,)` for that term, without
+            dropout or batch statistics (it is called twice, on `x` and on `stop_gradient(x)`,
+            and must give the same function); default `networks.label_classifier`. Only with
+            `class_loss_weight > 0`.
         seed: seeds the training noise and the default networks' weights.
 
     `beta` and `likelihood` are as in `VAE`.
 
-    History: `loss`, `reconstruction_loss`, `kl_loss` (nats per example).
+    History: `loss` (the objective minimised: the negative ELBO, plus with a classifier
+    `w * class_loss + classifier_loss`), `reconstruction_loss`, `kl_loss` (nats per example);
+    with a classifier also `class_loss` (cross-entropy of the classifier on prior samples and
+    their labels), `sample_class_accuracy` and `classifier_loss` (its cross-entropy on the real
+    batch).
     """
 
+    sub_model_names = ("encoder", "decoder", "classifier")
+
     def __init__(self, data_shape=None, num_classes=10, latent_dim=2, encoder=None, decoder=None, base_filters=32,
-                 seed=None, image_shape=None, prior="standard", **kwargs):
+                 seed=None, image_shape=None, prior="standard", class_loss_weight=0.0, classifier=None, **kwargs):
         shape = resolve_data_shape(data_shape, image_shape)
         self.num_classes = check_positive_int(num_classes, "num_classes")
         latent_dim = check_positive_int(latent_dim, "latent_dim")
         if prior not in PRIORS:
             raise ValueError(f"prior must be one of {PRIORS}, got {prior!r}.")
         self.prior_kind = prior
+        if isinstance(class_loss_weight, bool) or not isinstance(class_loss_weight, numbers.Real) or \
+                not class_loss_weight >= 0:
+            raise ValueError(f"class_loss_weight must be a number >= 0, got {class_loss_weight!r}.")
+        self.class_loss_weight = float(class_loss_weight)
+        if classifier is not None and self.class_loss_weight == 0:
+            raise ValueError("classifier is used only by the class-consistency term: pass class_loss_weight > 0 "
+                             "with it, or no classifier.")
+        if self.class_loss_weight > 0 and classifier is None:
+            classifier = networks.label_classifier(shape, self.num_classes, base_filters=base_filters, seed=seed)
+        if classifier is not None:
+            self._check_classifier(classifier, shape)
         if encoder is None:
             encoder = networks.conditional_encoder(shape, self.num_classes, latent_dim, base_filters=base_filters,
                                                    seed=seed)
@@ -69,6 +99,18 @@ class ConditionalVAE(VAE):
         super().__init__(data_shape=shape, latent_dim=latent_dim, encoder=encoder, decoder=decoder,
                          base_filters=base_filters, seed=seed, **kwargs)
         self.prior = networks.ClassPrior(self.num_classes, latent_dim, name="prior") if prior == "learned" else None
+        self.classifier = classifier
+
+    def _check_classifier(self, classifier, shape):
+        if not isinstance(classifier, keras.Model):
+            raise ValueError(f"classifier must be a keras.Model, got {type(classifier).__name__}.")
+        try:
+            out = classifier.compute_output_spec(keras.KerasTensor((None,) + shape))
+        except Exception as e:  # noqa: BLE001
+            raise ValueError(f"classifier must take x {shape}; calling it failed: {e}") from e
+        if isinstance(out, (list, tuple)) or tuple(out.shape[1:]) != (self.num_classes,):
+            found = [tuple(o.shape[1:]) for o in out] if isinstance(out, (list, tuple)) else tuple(out.shape[1:])
+            raise ValueError(f"classifier must map x {shape} to class logits ({self.num_classes},); got {found}.")
 
     def _check_networks(self, encoder, decoder):
         for net, name in ((encoder, "encoder"), (decoder, "decoder")):
@@ -106,11 +148,41 @@ class ConditionalVAE(VAE):
             kl = ops.mean(losses.kl_divergence_normal(z_mean, z_log_var, *self.prior(labels)))
         return rec + self.beta * kl, {"reconstruction_loss": rec, "kl_loss": kl}
 
+    def class_consistency_objective(self, x, labels, z, training=True):
+        """`(loss, logs)` of the classifier terms: `CE(C(x), y) + w * CE(C(decode(z_y, y)), y)`
+        with `z_y` the prior draw of class `y` for the standard-normal `z`; the first term
+        trains the classifier only, the second everything but the classifier."""
+        real_logits = self.classifier(x, training=training)
+        samples = self.to_data_space(self.decoder([self._prior_map(z, labels), labels], training=training))
+        logits = self.classifier(samples, training=training)
+        stopped = self.classifier(ops.stop_gradient(samples), training=training)
+        class_term = losses.input_only_class_loss(labels, logits, stopped)
+        classifier_loss = losses.class_loss(labels, real_logits)
+        logs = {"class_loss": class_term, "sample_class_accuracy": losses.class_accuracy(labels, logits),
+                "classifier_loss": classifier_loss}
+        return self.class_loss_weight * class_term + classifier_loss, logs
+
+    def _prior_map(self, z, labels):
+        """Standard-normal draws `z` to draws of `p(z | y)`: `m_y + s_y * z` (`z` for the standard prior)."""
+        z = ops.cast(z, "float32")
+        if self.prior is None:
+            return z
+        mean, log_var = self.prior(labels)
+        return mean + ops.exp(0.5 * log_var) * z
+
+    def _log_names(self):
+        names = ("reconstruction_loss", "kl_loss")
+        if self.class_loss_weight > 0:
+            names += ("class_loss", "sample_class_accuracy", "classifier_loss")
+        return names
+
     def training_updates(self):
         (update,) = super().training_updates()
-        if getattr(self, "prior", None) is None:
+        if getattr(self, "prior", None) is None and getattr(self, "classifier", None) is None:
             return (update,)
-        return (dataclasses.replace(update, networks=update.networks + ("prior",)),)
+        extra = ("prior",) if self.prior is not None else ()
+        extra += ("classifier",) if getattr(self, "classifier", None) is not None else ()
+        return (dataclasses.replace(update, networks=update.networks + extra),)
 
     def unpack_batch(self, data):
         """`(x, labels)` of a labelled batch: `x` checked (shape, dtype), labels int32 `(B,)`."""
@@ -130,10 +202,18 @@ class ConditionalVAE(VAE):
         return {"x": self.to_model_space(x), "labels": label_utils.checked_batch_labels(self, y)}
 
     def step_noise(self, batch):
-        return {"eps": self.latent_noise(batch["x"])}
+        noise = {"eps": self.latent_noise(batch["x"])}
+        if self.classifier is not None:
+            noise["z_class"] = self.noise("normal", (ops.shape(batch["x"])[0], self.latent_dim), "latent", batch["x"])
+        return noise
 
     def objective(self, batch, noise, training=True):
-        return self.conditional_objective(batch["x"], batch["labels"], noise["eps"], training=training)
+        loss, logs = self.conditional_objective(batch["x"], batch["labels"], noise["eps"], training=training)
+        if self.classifier is None:
+            return loss, logs
+        extra, extra_logs = self.class_consistency_objective(batch["x"], batch["labels"], noise["z_class"],
+                                                             training=training)
+        return loss + extra, {**logs, **extra_logs}
 
     # ------------------------------------------------------------------ public helpers (numpy in, numpy out)
     def call(self, inputs, training=False):
@@ -216,4 +296,5 @@ class ConditionalVAE(VAE):
         config = super().get_config()
         config["num_classes"] = self.num_classes
         config["prior"] = self.prior_kind
+        config["class_loss_weight"] = self.class_loss_weight
         return config

@@ -8,6 +8,7 @@ from keras_genzoo.networks.conditional import (
     conditional_discriminator,
     conditional_encoder,
     conditional_generator,
+    label_classifier,
     synthesis_network,
 )
 from keras_genzoo.networks.constraints import ClipConstraint
@@ -32,6 +33,7 @@ __all__ = [
     "conditional_discriminator",
     "conditional_encoder",
     "conditional_generator",
+    "label_classifier",
     "synthesis_network",
     "conv_decoder",
     "conv_encoder",

@@ -20,7 +20,8 @@ Conditioning schemes:
   tiled into `num_classes` constant image channels and concatenated with the image (for
   vectors, concatenated with the flattened input), then the unconditional trunk.
 - **auxiliary classifier** (AC-GAN, Odena et al., 2017): an unconditional trunk with two
-  heads, a real/fake logit `"source"` and class logits `"class_logits"`.
+  heads, a real/fake logit `"source"` and class logits `"class_logits"`; `label_classifier`
+  is the same trunk with the class head only (the conditional VAE's class-consistency term).
 """
 
 from __future__ import annotations
@@ -318,6 +319,26 @@ def acgan_discriminator(
     classes = layers.Dense(num_classes, kernel_initializer=dcgan_initializer(seed, 3), name="class_logits",
                            dtype="float32")(features)
     return keras.Model(x_in, [source, classes], name=name)
+
+
+def label_classifier(data_shape, num_classes, base_filters=32, hidden_units=(512, 256), seed=None, name="classifier"):
+    """`x -> class_logits (num_classes,)`: a classifier of real data.
+
+    The AC-GAN discriminator without its source head and without normalization (so that it
+    computes the same function in training and inference): the DCGAN conv trunk (images) or
+    MLP trunk (vectors), then a linear `"class_logits"` head.
+    """
+    data_shape = _check_data_shape(data_shape)
+    num_classes = _positive(num_classes, "num_classes")
+    seed = None if seed is None else seed + 200  # apart from the encoder's and decoder's draws
+    x_in = keras.Input(data_shape, name="x")
+    if len(data_shape) == 3:
+        features = _conv_trunk(x_in, _positive(base_filters, "base_filters"), None, False, seed)
+    else:
+        features = _mlp_trunk(layers.Flatten(name="flatten")(x_in), tuple(hidden_units), seed)
+    logits = layers.Dense(num_classes, kernel_initializer=dcgan_initializer(seed, 3), name="class_logits",
+                          dtype="float32")(features)
+    return keras.Model(x_in, logits, name=name)
 
 
 # --------------------------------------------------------------------------- conditional VAE

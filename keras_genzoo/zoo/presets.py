@@ -37,7 +37,8 @@ def parameter_counts(model):
     """`{"total": n, "<sub-model>": n, ...}` for the model and its sub-models."""
     out = {"total": int(model.count_params())}
     for name in getattr(model, "sub_model_names", ()):
-        out[name] = int(getattr(model, name).count_params())
+        if getattr(model, name, None) is not None:
+            out[name] = int(getattr(model, name).count_params())
     return out
 
 
