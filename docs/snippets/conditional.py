@@ -66,7 +66,8 @@ images, labels = images.numpy(), labels.numpy()
 cvae = gz.models.ConditionalVAE(image_shape=(28, 28, 1), num_classes=10, latent_dim=8)
 z_mean, z_log_var = cvae.encode(images, labels)
 same_style_other_class = cvae.decode(z_mean, (labels + 1) % 10)
-# a Gaussian per class as the prior and the calibrated Gaussian decoder: the `fast` recipe
+# the `fast` recipe: a Gaussian per class as the prior, the calibrated Gaussian decoder and
+# the class-consistency term (a classifier of real images, class_loss_weight=50)
 cvae_fast = gz.models.registry.create("cvae", image_shape=(28, 28, 1), recipe="fast", seed=0)
 sandal_mean, sandal_log_var = cvae_fast.prior_parameters([5])   # N(0, I) until trained
 sandals = cvae_fast.generate(8, labels=[5] * 8, seed=0)
@@ -74,6 +75,7 @@ sandals = cvae_fast.generate(8, labels=[5] * 8, seed=0)
 assert np.shape(z_mean) == (16, 8) and np.shape(z_log_var) == (16, 8)
 assert np.shape(same_style_other_class) == (16, 28, 28, 1)
 assert cvae_fast.prior_kind == "learned" and cvae_fast.likelihood == "calibrated_gaussian"
+assert cvae_fast.class_loss_weight == 50 and cvae_fast.classifier is not None
 assert np.shape(sandal_mean) == (1, 16) and np.shape(sandals) == (8, 28, 28, 1)
 
 # --8<-- [start:measure]

@@ -167,8 +167,9 @@ _WGAN_FAST = Recipe(
 #: Fashion-MNIST, seed 0; docs/tutorials/conditional.md).
 _CVAE_FAST = Recipe(
     "Latent size 16, prior='learned' (a Gaussian per class), likelihood='calibrated_gaussian', "
+    "class_loss_weight=50 (a classifier of real data; prior samples must be classified as their label), "
     "the paper networks (base_filters=32), Adam(1e-3), batch 128.",
-    model_kwargs={"latent_dim": 16, "prior": "learned", "likelihood": "calibrated_gaussian"},
+    model_kwargs={"latent_dim": 16, "prior": "learned", "likelihood": "calibrated_gaussian", "class_loss_weight": 50.0},
 )
 
 #: The MLP GAN of the zoo: the paper's settings with a narrower second layer (the entry's two

@@ -95,14 +95,20 @@ def objective_metrics(model, dataset, family, n=None, batch_size=500):
         return {}
     import keras
 
-    x, _ = test_images(dataset, n)
+    x, y = test_images(dataset, n)
+    conditional = hasattr(model, "conditional_objective")
     # at least 4 batches, so that the spread of batch means (the card's tolerance) is defined
     batch_size = max(1, min(batch_size, len(x) // 4))
     losses, mses = [], []
     for i in range(0, len(x), batch_size):
-        batch = x[i : i + batch_size]
-        # The model's own objective, as its test step computes it (no compile needed).
-        loss, logs = model.compute_objective(keras.ops.convert_to_tensor(batch), training=False)
+        batch = keras.ops.convert_to_tensor(x[i : i + batch_size])
+        # The model's own objective, as its test step computes it (no compile needed); for the
+        # conditional VAE the negative ELBO given the labels (without a class-consistency term).
+        if conditional:
+            labels = keras.ops.convert_to_tensor(y[i : i + batch_size].astype(np.int32))
+            loss, logs = model.conditional_objective(batch, labels, model.latent_noise(batch), training=False)
+        else:
+            loss, logs = model.compute_objective(batch, training=False)
         if not getattr(model, "variational", False):
             losses.append(float(keras.ops.convert_to_numpy(logs["reconstruction_loss"])))
             mses.append(float(np.mean((model.reconstruct(batch) - batch) ** 2)))
@@ -113,7 +119,8 @@ def objective_metrics(model, dataset, family, n=None, batch_size=500):
     if getattr(model, "variational", False):
         return {"test_negative_elbo": {
             "metric": "test negative ELBO", "value": float(np.mean(losses)),
-            "protocol": dict(protocol, estimator="one reparameterized sample of z per image; beta=%g" % model.beta)}}
+            "protocol": dict(protocol, estimator="one reparameterized sample of z per image; beta=%g" % model.beta
+                             + ("; given the test labels" if conditional else ""))}}
     return {
         "test_reconstruction_loss": {
             "metric": "test reconstruction loss", "value": float(np.mean(losses)),
