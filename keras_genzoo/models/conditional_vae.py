@@ -152,10 +152,12 @@ class ConditionalVAE(VAE):
         """`(loss, logs)` of the classifier terms: `CE(C(x), y) + w * CE(C(decode(z_y, y)), y)`
         with `z_y` the prior draw of class `y` for the standard-normal `z`; the first term
         trains the classifier only, the second everything but the classifier."""
-        real_logits = self.classifier(x, training=training)
         samples = self.to_data_space(self.decoder([self._prior_map(z, labels), labels], training=training))
-        logits = self.classifier(samples, training=training)
-        stopped = self.classifier(ops.stop_gradient(samples), training=training)
+        # One call on [real, samples, stop_gradient(samples)]: the classifier sees one batch.
+        size = ops.shape(x)[0]
+        all_logits = self.classifier(ops.concatenate([ops.cast(x, "float32"), samples, ops.stop_gradient(samples)]),
+                                     training=training)
+        real_logits, logits, stopped = all_logits[:size], all_logits[size : 2 * size], all_logits[2 * size :]
         class_term = losses.input_only_class_loss(labels, logits, stopped)
         classifier_loss = losses.class_loss(labels, real_logits)
         logs = {"class_loss": class_term, "sample_class_accuracy": losses.class_accuracy(labels, logits),
