@@ -305,6 +305,21 @@ def test_export_savedmodel_matches_generate(tiny, tmp_path, which):
         gz.zoo.export(model, tmp_path / "saved")
 
 
+@pytest.mark.skipif(keras.backend.backend() not in ("tensorflow", "jax"), reason="SavedModel export needs TF or JAX")
+def test_export_of_a_learned_prior_cvae_maps_noise_through_the_class_prior(tmp_path):
+    import tensorflow as tf
+
+    model = gz.models.ConditionalVAE(data_shape=SHAPE, num_classes=3, latent_dim=3, base_filters=4, prior="learned",
+                                     class_loss_weight=1.0, seed=0)
+    rng = np.random.default_rng(2)
+    model.prior.set_weights([rng.normal(size=(3, 3)).astype("float32"), rng.normal(size=(3, 3)).astype("float32")])
+    served = tf.saved_model.load(str(gz.zoo.export(model, tmp_path / "saved")))
+    z = rng.standard_normal((6, 3)).astype("float32")
+    labels = np.array([0, 1, 2, 2, 1, 0], "int32")
+    np.testing.assert_allclose(served.serve([tf.constant(z), tf.constant(labels)]).numpy(),
+                               model.generate(6, labels=labels, z=z), atol=1e-5)
+
+
 def test_export_by_name(tiny, tmp_path):
     if keras.backend.backend() not in ("tensorflow", "jax"):
         with pytest.raises(gz.zoo.ZooError, match="needs KERAS_BACKEND=tensorflow or jax"):

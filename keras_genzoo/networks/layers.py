@@ -61,8 +61,9 @@ class ClassPrior(keras.layers.Layer):
         return ops.take(self.mean, labels, axis=0), ops.take(self.log_var, labels, axis=0)
 
     def compute_output_spec(self, labels):
-        spec = keras.KerasTensor((labels.shape[0], self.latent_dim), dtype="float32")
-        return spec, spec
+        # Two distinct tensors: a functional graph tells outputs apart by identity.
+        shape = (labels.shape[0], self.latent_dim)
+        return keras.KerasTensor(shape, dtype="float32"), keras.KerasTensor(shape, dtype="float32")
 
     def get_config(self):
         config = super().get_config()

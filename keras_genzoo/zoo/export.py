@@ -3,7 +3,7 @@
 The SavedModel's `serve` signature maps latent vectors `noise` (float32, `(batch, latent_dim)`)
 — and, for conditional models, integer class `labels` `(batch,)` — to images in [0, 1]: the
 same numbers `model.generate(n, z=noise)` returns. Load it with `tf.saved_model.load(path)`
-and call `.serve(noise)`, or serve it with TF Serving (signature `serving_default`).
+and call `.serve(noise)` (`.serve([noise, labels])` for conditional models), or serve it with TF Serving (signature `serving_default`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,13 @@ def sampling_network(model):
     num_classes = getattr(model, "num_classes", None)
     if num_classes:
         labels = keras.Input((), name="labels", dtype="int32")
-        inputs, raw = [noise, labels], net([noise, labels])
+        latent = noise
+        prior = getattr(model, "prior", None)
+        if prior is not None:  # a learned prior per class: generate() draws z = m_y + s_y * noise
+            mean, log_var = prior(labels)
+            latent = keras.layers.Lambda(lambda t: t[0] + keras.ops.exp(0.5 * t[1]) * t[2], name="class_prior")(
+                [mean, log_var, noise])
+        inputs, raw = [noise, labels], net([latent, labels])
     else:
         inputs, raw = noise, net(noise)
     # `to_data_space` holds no variables: tanh or logits to [0, 1], exactly as `generate` does.
