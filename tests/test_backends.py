@@ -51,10 +51,27 @@ def test_same_steps_give_the_same_weights_on_every_backend(steps_by_backend, bac
     assert reference["WGAN/log/g_loss"].shape == (1,)
 
 
-@pytest.mark.parametrize("source,target", [(b, "tensorflow") for b in OTHER_BACKENDS] + [("tensorflow", b) for b in OTHER_BACKENDS])
-def test_weights_are_portable_across_backends(tmp_path, source, target):
-    run(source, "portable.py", "save", tmp_path)
-    report = json.loads(run(target, "portable.py", "load", tmp_path).strip().splitlines()[-1])
+@pytest.fixture(scope="module")
+def portable_reports(tmp_path_factory):
+    """Every backend saves once; every backend then loads, in one process, what the others saved:
+    `{(source, target): report}`."""
+    folders = {}
+    for backend in BACKENDS:
+        folders[backend] = tmp_path_factory.mktemp(f"saved_{backend}")
+        run(backend, "portable.py", "save", folders[backend])
+    reports = {}
+    for target in BACKENDS:
+        sources = [b for b in BACKENDS if b != target]
+        lines = [json.loads(line) for line in run(target, "portable.py", "load", *(folders[b] for b in sources))
+                 .splitlines() if line.startswith("{")]
+        assert [line["folder"] for line in lines] == [str(folders[b]) for b in sources]
+        reports.update({(source, target): line for source, line in zip(sources, lines)})
+    return reports
+
+
+@pytest.mark.parametrize("source,target", [(s, t) for s in BACKENDS for t in BACKENDS if s != t])
+def test_weights_are_portable_across_backends(portable_reports, source, target):
+    report = portable_reports[(source, target)]
     assert report["backend"] == target
     for name in ("dcgan", "wgangp", "vae"):
         assert report[name]["max_abs_diff"] <= 1e-5, report

@@ -1,4 +1,6 @@
-"""The genzoo command, run as a subprocess with tiny settings."""
+"""The genzoo command with tiny settings: run as a subprocess where the process matters
+(training, signals, a pipe), in-process through click's CliRunner for listings and usage errors
+(each subprocess pays the imports again)."""
 
 import csv
 import json
@@ -7,6 +9,7 @@ import sys
 
 import keras
 import pytest
+from click.testing import CliRunner
 
 from keras_genzoo import cli, data, runs
 
@@ -22,6 +25,22 @@ def genzoo(*args, check_code=None):
     return out
 
 
+def invoke(*args):
+    """The command in this process (click's CliRunner: output is not a tty)."""
+    return CliRunner().invoke(cli.main, [str(a) for a in args])
+
+
+def genzoo_here(*args, check_code=None):
+    """`invoke`, checked: an exception other than the command's own exit is a failure (it would
+    have been a traceback)."""
+    result = invoke(*args)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    if check_code is not None:
+        assert result.exit_code == check_code, f"exit {result.exit_code}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+    return result
+
+
 def test_static_lists_match_the_package():
     assert set(cli.DATASETS) == set(data.names())
     assert set(cli.MODEL_NAMES) == set(runs.MODELS)
@@ -31,10 +50,10 @@ def test_static_lists_match_the_package():
 
 
 def test_help_datasets_models():
-    assert "train" in genzoo("--help", check_code=0).stdout
-    listing = genzoo("datasets", check_code=0).stdout
+    assert "train" in genzoo_here("--help", check_code=0).stdout
+    listing = genzoo_here("datasets", check_code=0).stdout
     assert "digits" in listing and "scikit-learn bundled data" in listing
-    models = genzoo("models", check_code=0).stdout
+    models = genzoo_here("models", check_code=0).stdout
     assert "RMSprop(lr=5e-05" in models and "Gulrajani" in models and "gp_weight=10.0" in models
 
 
@@ -63,12 +82,12 @@ def test_train_writes_a_complete_run_directory(run_dir):
 
 
 def test_sample_interpolate_and_eval_from_the_run(run_dir, tmp_path):
-    genzoo("sample", run_dir, "-n", 9, "--seed", 1, "--out", tmp_path / "grid.png", check_code=0)
+    genzoo_here("sample", run_dir, "-n", 9, "--seed", 1, "--out", tmp_path / "grid.png", check_code=0)
     assert (tmp_path / "grid.png").exists()
-    genzoo("sample", run_dir / "model.keras", "-n", 4, "--out", tmp_path / "g2.png", check_code=0)
-    genzoo("interpolate", run_dir, "--pairs", 2, "--steps", 4, "--out", tmp_path / "i.png", check_code=0)
+    genzoo_here("sample", run_dir / "model.keras", "-n", 4, "--out", tmp_path / "g2.png", check_code=0)
+    genzoo_here("interpolate", run_dir, "--pairs", 2, "--steps", 4, "--out", tmp_path / "i.png", check_code=0)
     assert (tmp_path / "i.png").exists()
-    result = genzoo("eval", run_dir, "--dataset", "digits", "--metrics", "fid,kid,precision_recall,coverage",
+    result = genzoo_here("eval", run_dir, "--dataset", "digits", "--metrics", "fid,kid,precision_recall,coverage",
                     "--num-samples", 40, "--out", tmp_path / "m.json", check_code=0)
     assert "KID (digits)" in result.stdout and "precision (digits)" in result.stdout
     assert set(json.loads((tmp_path / "m.json").read_text())["metrics"]) == {"fid", "kid", "precision_recall", "coverage"}
@@ -86,7 +105,7 @@ def test_sample_interpolate_and_eval_from_the_run(run_dir, tmp_path):
     ],
 )
 def test_bad_arguments_exit_2_naming_the_argument(args, needle):
-    result = genzoo(*args, check_code=2)
+    result = genzoo_here(*args, check_code=2)
     assert needle in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -94,17 +113,18 @@ def test_bad_arguments_exit_2_naming_the_argument(args, needle):
 def test_unwritable_or_foreign_out_and_labels(run_dir, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = genzoo("train", "dcgan", *TINY, "--out", blocker / "sub", check_code=2)
+    result = genzoo_here("train", "dcgan", *TINY, "--out", blocker / "sub", check_code=2)
     assert "is not writable" in result.stderr
-    different = genzoo("train", "vae", *TINY, "--out", run_dir, check_code=2)
+    different = genzoo_here("train", "vae", *TINY, "--out", run_dir, check_code=2)
     assert "holds a different run" in different.stderr and "model: 'dcgan' -> 'vae'" in different.stderr
     history = (run_dir / "history.csv").read_text()
-    again = genzoo("train", "dcgan", *TINY, "--out", run_dir, check_code=2)  # a finished run is not retrained
+    again = genzoo_here("train", "dcgan", *TINY, "--out", run_dir, check_code=2)  # a finished run is not retrained
     assert "holds a finished run" in again.stderr and (run_dir / "history.csv").read_text() == history
     (tmp_path / "foreign").mkdir()
     (tmp_path / "foreign" / "notes.txt").write_text("mine")
-    assert "holds no genzoo run" in genzoo("train", "dcgan", *TINY, "--out", tmp_path / "foreign", check_code=2).stderr
-    labels = genzoo("sample", run_dir, "--labels", "1,2", check_code=2)
+    assert "holds no genzoo run" in genzoo_here("train", "dcgan", *TINY, "--out", tmp_path / "foreign",
+                                                check_code=2).stderr
+    labels = genzoo_here("sample", run_dir, "--labels", "1,2", check_code=2)
     assert "--labels" in labels.stderr and "not a conditional model" in labels.stderr
 
 
@@ -131,7 +151,7 @@ def test_interrupted_train_resumes_where_it_stopped(tmp_path):
 def test_unloadable_source_is_a_usage_error(tmp_path):
     bad = tmp_path / "bad.keras"
     bad.write_bytes(b"not a zip")
-    result = genzoo("sample", bad, check_code=2)
+    result = genzoo_here("sample", bad, check_code=2)
     assert "could not load a model" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -145,14 +165,6 @@ def test_failure_exits_1_without_traceback_unless_debug(run_dir, tmp_path):
 
 
 # --------------------------------------------------------------------------- output for machines (CliRunner: not a tty)
-from click.testing import CliRunner  # noqa: E402
-
-
-def invoke(*args):
-    result = CliRunner().invoke(cli.main, [str(a) for a in args])
-    return result
-
-
 def assert_plain(text):
     assert "\x1b" not in text, "ANSI escape code in piped output"
     assert "\r" not in text and "\b" not in text, "carriage return / backspace redraw in piped output"

@@ -1,5 +1,6 @@
-"""Run by tests/test_backends.py: `portable.py save PATH` trains briefly and saves a model and
-its outputs on fixed latents; `portable.py load PATH` loads it and compares (another backend)."""
+"""Run by tests/test_backends.py: `portable.py save PATH` trains briefly and saves the models and
+their outputs on fixed latents; `portable.py load PATH [PATH ...]` loads what each PATH holds
+(saved on other backends) and compares, printing one JSON line per PATH."""
 
 import json
 import os
@@ -17,12 +18,11 @@ MAKERS = {
     "wgangp": lambda: gz.models.WGANGP(image_shape=(8, 8, 1), latent_dim=4, base_filters=4, n_critic=2, seed=0),
     "vae": lambda: gz.models.VAE(image_shape=(8, 8, 1), latent_dim=2, base_filters=4, seed=0),
 }
-action, folder = sys.argv[1], sys.argv[2]
-z_rng = np.random.default_rng(3)
-report = {"backend": keras.backend.backend()}
-for name, make in MAKERS.items():
-    path = os.path.join(folder, f"{name}.keras")
-    if action == "save":
+action, folders = sys.argv[1], sys.argv[2:]
+if action == "save":
+    z_rng = np.random.default_rng(3)
+    for name, make in MAKERS.items():
+        path = os.path.join(folders[0], f"{name}.keras")
         model = make()
         model.compile()
         x = np.random.default_rng(0).uniform(0, 1, (32, 8, 8, 1)).astype("float32")
@@ -31,10 +31,14 @@ for name, make in MAKERS.items():
         z = z_rng.normal(size=(6, model.latent_dim)).astype("float32")
         np.save(path + ".z.npy", z)
         np.save(path + ".out.npy", model.generate(6, z=z))
-    else:
-        model = keras.models.load_model(path)
-        z = np.load(path + ".z.npy")
-        diff = float(np.abs(model.generate(6, z=z) - np.load(path + ".out.npy")).max())
-        optimizer = model.d_optimizer if hasattr(model, "d_optimizer") else model.optimizer
-        report[name] = {"max_abs_diff": diff, "iterations": int(keras.ops.convert_to_numpy(optimizer.iterations))}
-print(json.dumps(report))
+else:
+    for folder in folders:
+        report = {"backend": keras.backend.backend(), "folder": folder}
+        for name in MAKERS:
+            path = os.path.join(folder, f"{name}.keras")
+            model = keras.models.load_model(path)
+            z = np.load(path + ".z.npy")
+            diff = float(np.abs(model.generate(6, z=z) - np.load(path + ".out.npy")).max())
+            optimizer = model.d_optimizer if hasattr(model, "d_optimizer") else model.optimizer
+            report[name] = {"max_abs_diff": diff, "iterations": int(keras.ops.convert_to_numpy(optimizer.iterations))}
+        print(json.dumps(report))
