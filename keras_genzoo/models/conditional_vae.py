@@ -20,7 +20,6 @@ backend trainers in `keras_genzoo.trainers` differentiate it).
 from __future__ import annotations
 
 import dataclasses
-import numbers
 
 import keras
 import numpy as np
@@ -30,6 +29,7 @@ from keras_genzoo import losses, networks
 from keras_genzoo.models import labels as label_utils
 from keras_genzoo.models.autoencoders import VAE, _as_numpy_batch, reparameterize
 from keras_genzoo.models.base import check_positive_int, resolve_data_shape
+from keras_genzoo.models.conditional import _number
 
 PRIORS = ("standard", "learned")
 
@@ -55,8 +55,8 @@ class ConditionalVAE(VAE):
         class_loss_weight: `w >= 0`, the weight of the class-consistency term on prior
             samples (0, the default: none, and no classifier).
         classifier: a `keras.Model` `x -> class_logits (num_classes,)` for that term, without
-            dropout or batch statistics (it is called twice, on `x` and on `stop_gradient(x)`,
-            and must give the same function); default `networks.label_classifier`. Only with
+            dropout or batch statistics (each example is classified on its own, so that the
+            samples and their gradient-stopped copy get the same logits); default `networks.label_classifier`. Only with
             `class_loss_weight > 0`.
         seed: seeds the training noise and the default networks' weights.
 
@@ -79,10 +79,7 @@ class ConditionalVAE(VAE):
         if prior not in PRIORS:
             raise ValueError(f"prior must be one of {PRIORS}, got {prior!r}.")
         self.prior_kind = prior
-        if isinstance(class_loss_weight, bool) or not isinstance(class_loss_weight, numbers.Real) or \
-                not class_loss_weight >= 0:
-            raise ValueError(f"class_loss_weight must be a number >= 0, got {class_loss_weight!r}.")
-        self.class_loss_weight = float(class_loss_weight)
+        self.class_loss_weight = _number(class_loss_weight, "class_loss_weight")
         if classifier is not None and self.class_loss_weight == 0:
             raise ValueError("classifier is used only by the class-consistency term: pass class_loss_weight > 0 "
                              "with it, or no classifier.")
@@ -180,10 +177,8 @@ class ConditionalVAE(VAE):
 
     def training_updates(self):
         (update,) = super().training_updates()
-        if getattr(self, "prior", None) is None and getattr(self, "classifier", None) is None:
-            return (update,)
-        extra = ("prior",) if self.prior is not None else ()
-        extra += ("classifier",) if getattr(self, "classifier", None) is not None else ()
+        # Called from the base constructor too, before the prior and classifier exist.
+        extra = tuple(name for name in ("prior", "classifier") if getattr(self, name, None) is not None)
         return (dataclasses.replace(update, networks=update.networks + extra),)
 
     def unpack_batch(self, data):
