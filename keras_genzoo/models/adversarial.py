@@ -153,6 +153,9 @@ class AdversarialModel(GenerativeModel):
     def decode_latent(self, z, training=False):
         return (self.generator if training else self.sampling_generator)(z, training=training)
 
+    def sampling_decoder(self):
+        return self.sampling_generator
+
     # ------------------------------------------------------------------ averaged generator (EMA)
     def attach_generator_ema(self, ema_decay):
         """Sets `generator_ema`: a frozen copy of the generator holding the weights' moving average."""

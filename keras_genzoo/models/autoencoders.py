@@ -139,6 +139,9 @@ class Autoencoder(GenerativeModel):
     def decode_latent(self, z, training=False):
         return self.decoder(z, training=training)
 
+    def sampling_decoder(self):
+        return self.decoder
+
     def to_data_space(self, out):
         out = ops.cast(out, "float32")
         return ops.sigmoid(out) if self.is_image_model else out

@@ -4,6 +4,7 @@ training step (see `keras_genzoo.models.steps`) that `keras_genzoo.trainers` run
 
 from __future__ import annotations
 
+import inspect
 import numbers
 
 import keras
@@ -150,6 +151,55 @@ class GenerativeModel(keras.Model):
             for i in range(0, n, batch_size)
         ]
         return np.concatenate(out).astype(np.float32)
+
+    # ------------------------------------------------------------------ what the model says about itself
+    #: whether `generate` takes class labels (the conditioning mixin sets it)
+    is_conditional = False
+
+    def sampling_decoder(self):  # pragma: no cover - abstract
+        """The network that maps latent vectors (with labels, for conditional models) to
+        model-space outputs when sampling: the generator (its moving average, if kept) or the decoder."""
+        raise NotImplementedError
+
+    def sampling_network(self):
+        """A functional `keras.Model` `noise -> data space` (`[noise, labels]` for conditional
+        models) sharing this model's weights: exactly what `generate(n, z=noise)` computes.
+        Its inputs are named `noise` (float32 `(batch, latent_dim)`) and `labels` (int32 `(batch,)`)."""
+        noise = keras.Input((self.latent_dim,), name="noise", dtype="float32")
+        inputs, raw = self.sampling_graph(noise)
+        # `to_data_space` holds no variables: tanh or logits to [0, 1], exactly as `generate` does.
+        images = keras.layers.Lambda(self.to_data_space, name="to_unit_range")(raw)
+        return keras.Model(inputs, images, name=f"{self.name}_sampler")
+
+    def sampling_graph(self, noise):
+        """`(inputs, model-space outputs)` of `sampling_network`, from its `noise` input."""
+        return noise, self.sampling_decoder()(noise)
+
+    def optimizer_roles(self):
+        """`{update name: optimizer attribute}` in the order the updates run, e.g.
+        `{"discriminator": "d_optimizer", "generator": "g_optimizer"}` or `{"autoencoder": "optimizer"}`."""
+        return {update.name: update.optimizer for update in self.training_updates()}
+
+    def optimizers(self):
+        """`{optimizer attribute: optimizer}` of the compiled model (`None` values before `compile`)."""
+        return {attr: getattr(self, attr, None) for attr in dict.fromkeys(self.optimizer_roles().values())}
+
+    @classmethod
+    def options(cls):
+        """The names of the constructor's arguments, over the class hierarchy (what
+        `get_config` returns and `from_config` accepts)."""
+        names = []
+        for klass in cls.__mro__:
+            if klass is GenerativeModel:
+                break
+            init = klass.__dict__.get("__init__")
+            if init is None:
+                continue
+            for name, parameter in inspect.signature(init).parameters.items():
+                if name != "self" and parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
+                    names.append(name)
+        names += [n for n in inspect.signature(GenerativeModel.__init__).parameters if n not in ("self", "kwargs")]
+        return tuple(dict.fromkeys(names))
 
     # ------------------------------------------------------------------ the training step, described
     def training_updates(self):  # pragma: no cover - abstract

@@ -95,6 +95,11 @@ class ConditionalAdversarialModel(AdversarialModel):
 
     #: the objectives the family accepts
     objectives = ("non_saturating",)
+    is_conditional = True
+
+    def sampling_graph(self, noise):
+        labels = keras.Input((), name="labels", dtype="int32")
+        return [noise, labels], self.sampling_decoder()([noise, labels])
 
     def __init__(
         self,

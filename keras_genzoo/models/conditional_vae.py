@@ -70,6 +70,16 @@ class ConditionalVAE(VAE):
     """
 
     sub_model_names = ("encoder", "decoder", "classifier")
+    is_conditional = True
+
+    def sampling_graph(self, noise):
+        labels = keras.Input((), name="labels", dtype="int32")
+        latent = noise
+        if self.prior is not None:  # a learned prior per class: generate() draws z = m_y + s_y * noise
+            mean, log_var = self.prior(labels)
+            latent = keras.layers.Lambda(lambda t: t[0] + keras.ops.exp(0.5 * t[1]) * t[2], name="class_prior")(
+                [mean, log_var, noise])
+        return [noise, labels], self.decoder([latent, labels])
 
     def __init__(self, data_shape=None, num_classes=10, latent_dim=2, encoder=None, decoder=None, base_filters=32,
                  seed=None, image_shape=None, prior="standard", class_loss_weight=0.0, classifier=None, **kwargs):
