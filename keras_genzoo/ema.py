@@ -35,6 +35,24 @@ def check_decay(decay):
     return decay
 
 
+def warmup_decay(decay, t):
+    """`min(decay, (1 + t) / (10 + t))`, the decay of averaging step `t` (0-based) with the warm-up
+    of `tf.train.ExponentialMovingAverage(num_updates=t)`: early steps weigh the new weights more,
+    so that a short run's average is not dominated by the initial weights. `t` is a float tensor."""
+    return ops.minimum(ops.convert_to_tensor(decay, "float32"), (1.0 + t) / (10.0 + t))
+
+
+def average_step(averages, variables, rate):
+    """One moving-average step for each pair: `avg += rate * (w - avg)` (`rate = 1 - decay`; a
+    rate of 0 leaves the average exactly unchanged). Integer variables (counters) are copied."""
+    for avg, v in zip(averages, variables):
+        if not _is_float(avg.dtype):
+            avg.assign(v.value)
+            continue
+        r = ops.cast(rate, avg.dtype)
+        avg.assign(avg.value + r * (ops.cast(v.value, avg.dtype) - avg.value))
+
+
 class WeightEMA:
     """Averaged copies of `model`'s variables: `avg <- d * avg + (1 - d) * w` on each `update()`.
 
@@ -108,18 +126,11 @@ class WeightEMA:
         """The decay the next `update()` uses (a scalar tensor)."""
         if not self.warmup:
             return ops.convert_to_tensor(self.decay, "float32")
-        t = ops.cast(self.updates.value, "float32")
-        return ops.minimum(ops.convert_to_tensor(self.decay, "float32"), (1.0 + t) / (10.0 + t))
+        return warmup_decay(self.decay, ops.cast(self.updates.value, "float32"))
 
     def update(self):
         """One EMA step towards the model's current weights (call it after each generator update)."""
-        d = self.current_decay()
-        for avg, v in zip(self.variables, self.model.variables):
-            if not _is_float(avg.dtype):  # integer state (e.g. a seed counter): copy it
-                avg.assign(v.value)
-                continue
-            dd = ops.cast(d, avg.dtype)
-            avg.assign(dd * avg.value + (1.0 - dd) * ops.cast(v.value, avg.dtype))
+        average_step(self.variables, self.model.variables, 1.0 - self.current_decay())
         self.updates.assign_add(1)
 
     def reset(self):

@@ -9,7 +9,7 @@ from keras import ops
 import keras_genzoo as gz
 from keras_genzoo import networks
 from keras_genzoo.models import labels as L
-from keras_genzoo.models.steps import update_variables
+from keras_genzoo.trainers.steps import update_variables
 
 SHAPE = (8, 8, 1)
 K = 3

@@ -27,6 +27,18 @@ class GeneratorEMA(keras.callbacks.Callback):
         decay: EMA decay in [0, 1).
         warmup: the `min(decay, (1 + t) / (10 + t))` schedule of `WeightEMA`.
         copy_to_generator: at the end of `fit`, overwrite the generator's weights with the average.
+
+    Example:
+
+        >>> model = gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4)
+        >>> model.compile()
+        >>> x = np.random.default_rng(0).random((16, 8, 8, 1), dtype="float32")
+        >>> ema = gz.callbacks.GeneratorEMA(decay=0.99)
+        >>> _ = model.fit(x, batch_size=8, epochs=2, callbacks=[ema], verbose=0)
+        >>> with ema.ema.swapped():  # the averaged weights, for this block only
+        ...     averaged = model.generate(4, seed=0)
+        >>> averaged.shape, averaged.dtype
+        ((4, 8, 8, 1), dtype('float32'))
     """
 
     def __init__(self, decay=0.999, warmup=True, copy_to_generator=False):
@@ -44,9 +56,8 @@ class GeneratorEMA(keras.callbacks.Callback):
             self.ema = WeightEMA(generator, decay=self.decay, warmup=self.warmup)
 
     def on_train_batch_end(self, batch, logs=None):
-        steps = getattr(self.model, "critic_steps", None)
-        is_generator_step = getattr(self.model, "is_generator_step", None)
-        if steps is not None and is_generator_step is not None and not is_generator_step(int(steps.numpy())):
+        counter = getattr(self.model, "step_counter", None)
+        if counter is not None and not self.model.is_generator_step(int(keras.ops.convert_to_numpy(counter))):
             return
         self.ema.update()
 

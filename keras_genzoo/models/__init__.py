@@ -13,7 +13,8 @@ output with respect to its input (the gradient penalty), per-replica noise and t
 data check. `registry` lists the families; adding one is a module plus a registry entry.
 """
 
-from keras_genzoo.models import registry, steps
+from keras_genzoo.models import registry
+from keras_genzoo.trainers import steps
 from keras_genzoo.models.autoencoders import VAE, Autoencoder
 from keras_genzoo.models.adversarial import DCGAN, GAN, AdversarialModel
 from keras_genzoo.models.base import GenerativeModel

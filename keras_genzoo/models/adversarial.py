@@ -19,9 +19,11 @@ import keras
 from keras import ops
 
 from keras_genzoo import losses, networks, trainers
+from keras_genzoo import ema
 from keras_genzoo.ema import check_decay
 from keras_genzoo.models.base import GenerativeModel, check_positive_int, resolve_data_shape
-from keras_genzoo.models.steps import Update
+from keras_genzoo.trainers import steps
+from keras_genzoo.trainers.steps import Update
 
 
 def _check_network(model, name, input_shape, output_shape):
@@ -120,7 +122,6 @@ class AdversarialModel(GenerativeModel):
         self._create_step_trackers()
         self.d_optimizer = None
         self.g_optimizer = None
-        self._generator_phase = True
         self.built = True
 
     # ------------------------------------------------------------------ what families override
@@ -176,22 +177,13 @@ class AdversarialModel(GenerativeModel):
         """The network `generate` samples from: `generator_ema` when averaging, else `generator`."""
         return self.generator_ema if self.generator_ema is not None else self.generator
 
-    def update_generator_ema(self):
-        """One moving-average step, `avg += r (w - avg)` with `r = 1 - d_t` on steps that updated
-        the generator and `r = 0` on critic-only steps; `d_t = min(decay, (1 + t) / (10 + t))`
-        at generator update `t` (the warm-up of `tf.train.ExponentialMovingAverage`), so that a
-        short run is not dominated by the initial weights. Runs inside the train step, before the
-        step counter advances; integer variables are copied."""
-        step = ops.cast(self.step_counter, "float32") + 1.0
-        t = ops.floor(step / float(self.n_critic)) - 1.0
-        decay = ops.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
-        rate = ops.cast(self.is_generator_step_tensor(), "float32") * (1.0 - decay)
-        for avg, v in zip(self.generator_ema.variables, self.generator.variables):
-            if "float" not in str(avg.dtype):
-                avg.assign(v.value)
-                continue
-            r = ops.cast(rate, avg.dtype)
-            avg.assign(avg.value + r * (ops.cast(v.value, avg.dtype) - avg.value))
+    def update_generator_ema(self, generator_updated):
+        """One moving-average step (`ema.average_step`) with rate `1 - d_t` on a step that updated
+        the generator and 0 on a critic-only step; `d_t = ema.warmup_decay(decay, t)` at generator
+        update `t`. Runs inside the train step, before the step counter advances."""
+        t = steps.generator_updates(self.step_counter + 1, self.n_critic) - 1.0
+        rate = ops.cast(generator_updated, "float32") * (1.0 - ema.warmup_decay(self.ema_decay, t))
+        ema.average_step(self.generator_ema.variables, self.generator.variables, rate)
 
     def averaged_copy(self):
         """A new, uncompiled model of the same class and configuration, without averaging, whose
@@ -221,10 +213,10 @@ class AdversarialModel(GenerativeModel):
             keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(1, steps // self.n_critic), alpha=0.01),
         )
 
-    def end_step(self):
+    def end_step(self, generator_updated):
         if self.generator_ema is not None:
-            self.update_generator_ema()
-        super().end_step()
+            self.update_generator_ema(generator_updated)
+        super().end_step(generator_updated)
 
     def to_data_space(self, x):
         x = ops.cast(x, "float32")

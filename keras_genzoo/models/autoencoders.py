@@ -20,7 +20,7 @@ from keras import ops
 
 from keras_genzoo import losses, networks, trainers
 from keras_genzoo.models.base import GenerativeModel, check_positive_int, resolve_data_shape
-from keras_genzoo.models.steps import Update, update_variables
+from keras_genzoo.trainers.steps import Update, update_variables
 
 LIKELIHOODS = ("bernoulli", "gaussian", "calibrated_gaussian")
 
@@ -158,6 +158,20 @@ class Autoencoder(GenerativeModel):
         z, z_mean, z_log_var = self._codes(x, training, sample=True, eps=eps)
         rec = ops.mean(self._reconstruction(x, self.decoder(z, training=training)))
         return self._regularize(rec, {"reconstruction_loss": rec}, z_mean, z_log_var)
+
+    def test_objective(self, x, labels=None):
+        """The autoencoder's `reconstruction_loss` (nats per example, under its likelihood) and
+        `reconstruction_mse` (per value, data in [0, 1]) of `x` through the latent means; the
+        VAE's `negative_elbo` (nats per example, one reparameterized sample of z per example)."""
+        from keras_genzoo.models.labels import reject_labels
+
+        reject_labels(self, labels)
+        batch = ops.convert_to_tensor(x)
+        loss, logs = self.compute_objective(batch, training=False)
+        if self.variational:
+            return {"negative_elbo": float(ops.convert_to_numpy(loss))}
+        return {"reconstruction_loss": float(ops.convert_to_numpy(logs["reconstruction_loss"])),
+                "reconstruction_mse": float(np.mean((self.reconstruct(batch) - ops.convert_to_numpy(batch)) ** 2))}
 
     # ------------------------------------------------------------------ public helpers (numpy in, numpy out)
     def _check_input(self, x, name="x"):

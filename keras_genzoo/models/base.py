@@ -1,6 +1,6 @@
 """What every generative model in the zoo shares: its data shape, its latent prior, seeded
 sampling, `generate()` handing images back in [0, 1], and the backend-free description of a
-training step (see `keras_genzoo.models.steps`) that `keras_genzoo.trainers` runs."""
+training step (see `keras_genzoo.trainers.steps`) that `keras_genzoo.trainers` runs."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import numpy as np
 from keras import ops
 
 from keras_genzoo import trainers
+from keras_genzoo.trainers import steps
 
 LATENT_PRIORS = ("normal", "uniform")
 #: Ranges of image data a model can be told its `fit` data has; it maps them to its own.
@@ -201,6 +202,12 @@ class GenerativeModel(keras.Model):
         names += [n for n in inspect.signature(GenerativeModel.__init__).parameters if n not in ("self", "kwargs")]
         return tuple(dict.fromkeys(names))
 
+    def test_objective(self, x, labels=None):
+        """`{name: value}`: the family's own objective on a batch `x` of data in [0, 1] (with its
+        `labels` for conditional models), in inference mode, as model cards report it. Empty for
+        families whose losses do not measure how well the data are modelled (adversarial ones)."""
+        return {}
+
     # ------------------------------------------------------------------ the training step, described
     def training_updates(self):  # pragma: no cover - abstract
         """The `steps.Update`s of one fit step, in the order they run."""
@@ -214,18 +221,17 @@ class GenerativeModel(keras.Model):
         """Every random draw of one step, as a dict of tensors (none by default)."""
         return {}
 
-    def end_step(self):
-        """Runs after a step's updates: advances the step counter, if any."""
+    def end_step(self, generator_updated):
+        """Runs inside the train step, after its updates. `generator_updated` (a bool, or a
+        boolean tensor when the step decides it in the graph) says whether this step ran the
+        generator-phase updates; the trainer decides it with `steps.is_generator_step`.
+        Advances the step counter, if any."""
         if self.step_counter is not None:
             self.step_counter.assign_add(1)
 
     def is_generator_step(self, step):
-        """Whether fit step number `step` (1-based) ends with a generator update."""
-        return step % self.n_critic == 0
-
-    def is_generator_step_tensor(self):
-        """`is_generator_step` of the step about to run, as a boolean tensor."""
-        return ops.equal(ops.mod(self.step_counter + 1, self.n_critic), 0)
+        """Whether fit step number `step` (1-based) ends with a generator update (`steps.is_generator_step`)."""
+        return steps.is_generator_step(step, self.n_critic)
 
     def evaluation_logs(self, batch, noise):
         """Every update's objective on a batch, without updating anything: `(logs, weights)`."""
@@ -331,10 +337,12 @@ class GenerativeModel(keras.Model):
     def from_preset(cls, name, with_optimizers=False, registry=None):
         """A pretrained model from the zoo, keras-hub style: `gz.models.VAE.from_preset("vae_fashion_mnist")`.
 
-        The same as `gz.zoo.load(name)` (hash-verified, cached), and checks that the entry is a `cls`."""
-        from keras_genzoo import zoo
+        The same as `gz.zoo.load(name)` (hash-verified, cached), and checks that the entry is a `cls`.
+        The preset machinery (`keras_genzoo.utils.presets`) knows no family: it finds the
+        entry's class among the registered Keras classes."""
+        from keras_genzoo.utils import presets
 
-        return zoo.from_preset(cls, name, with_optimizers=with_optimizers, registry=registry)
+        return presets.from_preset(cls, name, with_optimizers=with_optimizers, registry=registry)
 
     #: attributes holding sub-models, serialized into the config by name (and so part of the saved format)
     sub_model_names = ()

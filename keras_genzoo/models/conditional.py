@@ -37,7 +37,7 @@ from keras_genzoo import losses, networks, trainers
 from keras_genzoo.models import labels as label_utils
 from keras_genzoo.models.adversarial import AdversarialModel
 from keras_genzoo.models.base import GenerativeModel, check_positive_int, resolve_data_shape
-from keras_genzoo.models.steps import Update
+from keras_genzoo.trainers.steps import Update
 
 OBJECTIVES = ("non_saturating", "wgan-gp")
 

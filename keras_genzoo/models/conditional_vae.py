@@ -203,6 +203,14 @@ class ConditionalVAE(VAE):
     def compute_objective(self, x, training=True, eps=None):
         raise ValueError(f"{type(self).__name__} needs labels: use conditional_objective(x, labels, eps).")
 
+    def test_objective(self, x, labels=None):
+        """`negative_elbo` given the `labels` (nats per example, one reparameterized sample of z
+        per example, without the class-consistency terms)."""
+        batch = ops.convert_to_tensor(x)
+        labels = ops.convert_to_tensor(label_utils.check_labels(labels, self.num_classes, int(ops.shape(batch)[0])))
+        loss, _ = self.conditional_objective(batch, labels, self.latent_noise(batch), training=False)
+        return {"negative_elbo": float(ops.convert_to_numpy(loss))}
+
     # ------------------------------------------------------------------ the step, described for the trainers
     def prepare_batch(self, data):
         x, y = self.unpack_batch(data)

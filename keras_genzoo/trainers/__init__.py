@@ -1,6 +1,6 @@
 """The only backend-specific training code: one trainer per Keras backend.
 
-A family describes one training step without gradients (`keras_genzoo.models.steps`); the
+A family describes one training step without gradients (`keras_genzoo.trainers.steps`); the
 trainer of the backend Keras runs on turns that description into `train_step`:
 
 | backend      | module                               | differentiation                    |

@@ -21,7 +21,8 @@ import keras
 from keras import ops
 from keras.src.backend.common.stateless_scope import get_stateless_scope
 
-from keras_genzoo.models.steps import update_variables
+from keras_genzoo.trainers import steps
+from keras_genzoo.trainers.steps import update_variables
 from keras_genzoo.trainers.optimizer_group import OptimizerGroup
 
 
@@ -75,17 +76,19 @@ class Trainer:
         batch = st.run(lambda: model.prepare_batch(data))
         noise = st.run(lambda: model.step_noise(batch))
         logs, weights = {}, {}
+        generator_updated = True
+        if steps.has_generator_phase(model):
+            generator_updated = st.run(lambda: steps.is_generator_step(model.step_counter + 1, model.n_critic))
         for update in model.training_updates():
-            if update.generator_phase and getattr(model, "n_critic", 1) > 1:
-                is_g_step = st.run(lambda: model.is_generator_step_tensor())
-                self._conditional_update(st, model, update, batch, noise, is_g_step, logs)
-                weights[update.name] = ops.cast(is_g_step, "float32")
+            if update.generator_phase and generator_updated is not True:
+                self._conditional_update(st, model, update, batch, noise, generator_updated, logs)
+                weights[update.name] = ops.cast(generator_updated, "float32")
             else:
                 new_values, update_logs = self._update(st, model, update, batch, noise, dict(st.values))
                 st.values = new_values
                 logs.update(update_logs)
                 weights[update.name] = 1.0
-        st.run(model.end_step)
+        st.run(lambda: model.end_step(generator_updated))
         logs = st.run(lambda: model.record_step(logs, weights))
         return logs, st.state()
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 import tensorflow as tf
 from keras import ops
 
-from keras_genzoo.models.steps import update_variables
+from keras_genzoo.trainers import steps
+from keras_genzoo.trainers.steps import update_variables
 
 #: Keras versions on which `log_values`' multi-worker workaround was tested (two worker
 #: processes on 127.0.0.1, see tests/test_distribute.py).
@@ -45,7 +46,7 @@ def in_multi_worker_mode():
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode()
 
 
-#: `model._generator_phase` when the step decides the generator phase from the step counter
+#: the phase of a step that decides from the step counter, in the graph, whether the generator updates
 IN_GRAPH = "in_graph"
 
 
@@ -82,12 +83,19 @@ def minimize(loss_fn, variables, optimizer):
 class Trainer:
     name = "tensorflow"
 
+    def __init__(self):
+        # id(model) -> the phase the step function being traced runs: True (every update), False
+        # (critic only) or IN_GRAPH. Read when `tf.function` traces the step, which happens on
+        # its first call (and on a retrace), so it is set before every call.
+        self._phases = {}
+
     # ------------------------------------------------------------------ steps
     def train_step(self, model, data):
         batch = model.prepare_batch(data)
         noise = model.step_noise(batch)
         logs, weights = {}, {}
-        generator_phase = getattr(model, "_generator_phase", True)
+        generator_phase = self._phases.get(id(model), True)
+        generator_updated = generator_phase
         for update in model.training_updates():
             if update.generator_phase and not generator_phase:
                 weights[update.name] = 0.0
@@ -101,15 +109,15 @@ class Trainer:
                 )
 
             if update.generator_phase and generator_phase == IN_GRAPH:
-                is_generator_step = model.is_generator_step_tensor()
-                loss, aux = _run_if(is_generator_step, run)
-                weights[update.name] = tf.cast(is_generator_step, "float32")
+                generator_updated = steps.is_generator_step(model.step_counter + 1, model.n_critic)
+                loss, aux = _run_if(generator_updated, run)
+                weights[update.name] = tf.cast(generator_updated, "float32")
             else:
                 loss, aux = run()
                 weights[update.name] = 1.0
             logs.update(aux)
             logs[update.loss_name] = ops.cast(loss, "float32")
-        model.end_step()
+        model.end_step(generator_updated)
         return model.record_step(logs, weights)
 
     def test_step(self, model, data):
@@ -122,8 +130,8 @@ class Trainer:
         `n_critic` steps: with `steps_per_execution > 1`, Keras' function whose steps decide the
         phase in the graph; otherwise one function per phase and a dispatcher."""
         n_critic = getattr(model, "n_critic", 1)
-        if n_critic == 1 or not any(u.generator_phase for u in model.training_updates()):
-            model._generator_phase = True
+        if not steps.has_generator_phase(model):
+            self._phases[id(model)] = True
             return build(force)
         if model.steps_per_execution > 1:
             replicas = model.distribute_strategy.num_replicas_in_sync
@@ -132,20 +140,20 @@ class Trainer:
                     f"steps_per_execution={model.steps_per_execution} with n_critic={n_critic} needs a single "
                     f"replica, but the strategy has {replicas}. Compile with steps_per_execution=1."
                 )
-            model._generator_phase = IN_GRAPH
+            self._phases[id(model)] = IN_GRAPH
             return build(force)
         if model.train_function is not None and not force:
             return model.train_function
         phases = {}
         for phase in (False, True):
-            model._generator_phase = phase
             build(True)
             phases[phase] = model.train_function
 
         def train_function(iterator):
             # Set before every call: a retrace (e.g. for a smaller last batch) sees the right phase.
-            model._generator_phase = model.is_generator_step(int(model.step_counter.numpy()) + 1)
-            return phases[model._generator_phase](iterator)
+            phase = steps.is_generator_step(int(model.step_counter.numpy()) + 1, n_critic)
+            self._phases[id(model)] = phase
+            return phases[phase](iterator)
 
         model.train_function = train_function
         return train_function

@@ -10,7 +10,8 @@ from __future__ import annotations
 import keras
 import torch
 
-from keras_genzoo.models.steps import update_variables
+from keras_genzoo.trainers import steps
+from keras_genzoo.trainers.steps import update_variables
 
 
 class Trainer:
@@ -20,12 +21,13 @@ class Trainer:
         batch = model.prepare_batch(data)
         noise = model.step_noise(batch)
         logs, weights = {}, {}
-        counter = getattr(model, "step_counter", None)
+        generator_updated = True
+        if steps.has_generator_phase(model):
+            generator_updated = steps.is_generator_step(int(model.step_counter.value.item()) + 1, model.n_critic)
         for update in model.training_updates():
-            if update.generator_phase and counter is not None:
-                if not model.is_generator_step(int(counter.value.item()) + 1):
-                    weights[update.name] = 0.0
-                    continue
+            if update.generator_phase and not generator_updated:
+                weights[update.name] = 0.0
+                continue
             variables = update_variables(model, update)
             optimizer = getattr(model, update.optimizer)
             loss, aux = update.objective(batch, noise, training=True)
@@ -37,7 +39,7 @@ class Trainer:
             logs.update({k: v.detach() for k, v in aux.items()})
             logs[update.loss_name] = loss.detach().float()
             weights[update.name] = 1.0
-        model.end_step()
+        model.end_step(generator_updated)
         return model.record_step(logs, weights)
 
     def test_step(self, model, data):

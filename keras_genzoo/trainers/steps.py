@@ -11,16 +11,20 @@ A family says *what* a step does and nothing about gradients:
   function of the batch and the noise returning `(loss, logs)`, written with `keras.ops`;
 - `n_critic`: an update with `generator_phase=True` runs on every `n_critic`-th step only
   (one step = one critic update on a fresh real batch, Algorithm 1 of the GAN/WGAN papers);
+  `is_generator_step` below is the one place that schedule is computed;
 - `record_step(logs, weights)`: updates the family's metrics from the step's logs.
 
 `keras_genzoo.trainers` turns this description into `train_step` for TensorFlow, JAX or
-PyTorch.
+PyTorch. This module sits with the trainers, below `keras_genzoo.models`: the families import
+it, the trainers read it, and it imports neither.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Callable
+
+from keras import ops
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,3 +58,30 @@ def update_variables(model, update):
     for name in update.networks:
         variables.extend(getattr(model, name).trainable_variables)
     return variables
+
+
+# --------------------------------------------------------------------------- the critic schedule
+# One fit step is one critic (discriminator) update; the generator updates on every
+# `n_critic`-th step. Every part of the package that needs the schedule (the trainers, the
+# generator's moving average, callbacks) asks these two functions.
+
+
+def is_generator_step(step, n_critic):
+    """Whether fit step number `step` (1-based: the first step is 1) ends with a generator
+    update. `step` may be a Python int (then a bool is returned) or an integer tensor (then a
+    boolean tensor)."""
+    if isinstance(step, int):
+        return step % n_critic == 0
+    return ops.equal(ops.mod(step, n_critic), 0)
+
+
+def has_generator_phase(model):
+    """Whether some of `model`'s updates run only on generator steps (`n_critic > 1`)."""
+    return getattr(model, "n_critic", 1) > 1 and any(u.generator_phase for u in model.training_updates())
+
+
+def generator_updates(steps, n_critic):
+    """How many generator updates the first `steps` fit steps made (an int or a float32 tensor)."""
+    if isinstance(steps, int):
+        return steps // n_critic
+    return ops.floor(ops.cast(steps, "float32") / float(n_critic))
