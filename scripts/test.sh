@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 export TF_CPP_MIN_LOG_LEVEL=2 NO_MKDOCS_2_WARNING=1
+lint-imports --no-cache
 python -m pytest -q
 # The model tests again on JAX (tests marked tensorflow_only are skipped there); the
 # cross-backend tests above already ran every family on JAX and PyTorch in subprocesses.

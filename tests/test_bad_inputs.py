@@ -384,7 +384,7 @@ MODEL_ROWS: list[Case] = [
     Case("gan-generator-wrong-output", lambda c: gz.models.GAN(data_shape=(2,), latent_dim=4, generator=_net((4,), 3)),
          ValueError, ("generator produces outputs of shape (3,)", "expected (2,)")),
     Case("gan-generator-wrong-latent", lambda c: gz.models.GAN(data_shape=(2,), latent_dim=4, generator=_net((5,), 2)),
-         ValueError, ("generator takes inputs of shape (5,)", "expected (4,)")),
+         ValueError, ("generator must take inputs z (4,)", "expected shape=(None, 5)")),
     Case("gan-discriminator-wrong-output", lambda c: gz.models.GAN(data_shape=(2,), latent_dim=4, discriminator=_net((2,), 2)),
          ValueError, ("discriminator produces outputs of shape (2,)", "expected (1,)")),
     Case("gan-labels-to-unconditional", lambda c: gz.models.GAN(data_shape=(2,), latent_dim=2).generate(4, labels=[0] * 4),

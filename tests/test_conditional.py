@@ -108,13 +108,17 @@ def test_unpack_labelled_batch():
         L.unpack_labelled_batch((x, y[:3]))
 
 
-def test_is_conditional_and_reject_labels():
-    assert L.is_conditional(make(gz.models.ACGAN))
+def test_is_conditional_and_unconditional_models_refuse_labels():
+    acgan = make(gz.models.ACGAN)
+    assert acgan.is_conditional
+    assert acgan.checked_labels([2, 0], 2).tolist() == [2, 0]
     dcgan = gz.models.DCGAN(image_shape=SHAPE, latent_dim=4, base_filters=4)
-    assert not L.is_conditional(dcgan)
-    L.reject_labels(dcgan, None)
+    assert not dcgan.is_conditional
+    assert dcgan.checked_labels(None) is None
     with pytest.raises(ValueError, match="DCGAN is not a conditional model"):
-        L.reject_labels(dcgan, [0])
+        dcgan.checked_labels([0])
+    with pytest.raises(ValueError, match="DCGAN is not a conditional model"):
+        dcgan.generate(2, labels=[0, 1])
 
 
 # --------------------------------------------------------------------------- networks

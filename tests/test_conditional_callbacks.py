@@ -17,6 +17,7 @@ class FakeConditional:
     the class is readable from the pixels, and z shifts them a little."""
 
     num_classes = K
+    is_conditional = True
     latent_dim = 2
 
     def __init__(self):
@@ -128,6 +129,7 @@ class DigitBank:
     """Real digits images of class `(label + shift) % 10`."""
 
     num_classes = 10
+    is_conditional = True
 
     def __init__(self, shift=0):
         x, y = next(iter(gz.data.load("digits", split="train", batch_size=5000, with_labels=True, image_range=(0, 1),

@@ -19,6 +19,7 @@ class Bank:
     """A 'conditional model' that draws real images of class `(label + shift) % 10` from a bank."""
 
     num_classes = 10
+    is_conditional = True
 
     def __init__(self, x, y, shift=0):
         self.x, self.y, self.shift = x, y, shift

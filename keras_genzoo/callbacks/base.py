@@ -8,6 +8,8 @@ from pathlib import Path
 
 import keras
 
+from keras_genzoo.trainers import keras_private
+
 
 def check_every(every_n_epochs):
     if isinstance(every_n_epochs, bool) or not isinstance(every_n_epochs, numbers.Integral) or every_n_epochs < 1:
@@ -36,7 +38,7 @@ def is_chief(strategy=None):
 
     strategy = strategy or tf.distribute.get_strategy()
     resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None or not getattr(strategy.extended, "_in_multi_worker_mode", lambda: False)():
+    if resolver is None or not keras_private.in_multi_worker_mode(strategy):
         return True
     task_type, task_id = resolver.task_type, resolver.task_id
     return task_type is None or task_type == "chief" or (task_type == "worker" and task_id == 0)

@@ -16,7 +16,7 @@ from keras_genzoo.metrics.fid import feature_statistics
 from keras_genzoo.metrics.frechet import FeatureStatistics, frechet_distance_from_stats
 from keras_genzoo.metrics.protocol import statistics_hash
 from keras_genzoo.metrics.scores import mode_coverage_from_probabilities
-from keras_genzoo.models.labels import cycling_labels, is_conditional
+from keras_genzoo.utils.labels import cycling_labels
 
 
 def _check_count(value, name):
@@ -48,6 +48,18 @@ class FIDCallback(GenerativeCallback):
     samples the extractor's classifier assigns to their label. It needs an extractor with
     class probabilities for the model's classes (`"fashion_mnist"`, `"digits"`, or a
     classifier `keras.Model`); with `"inception_v3"` (ImageNet classes) it is left out.
+
+    Example:
+
+        >>> real = gz.data.load("digits", split="test", batch_size=100)
+        >>> model = gz.models.DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=4)
+        >>> model.compile()
+        >>> fid = gz.callbacks.FIDCallback(real_data=real, num_samples=100, extractor="digits")
+        >>> history = model.fit(real.take(2), epochs=2, callbacks=[fid], verbose=0)
+        >>> len(history.history["fid"])
+        2
+        >>> fid.protocols[-1]["epoch"], fid.protocols[-1]["n_real"], fid.protocols[-1]["n_fake"]
+        (2, 100, 100)
     """
 
     def __init__(self, real_data, every_n_epochs=1, num_samples=1000, extractor="fashion_mnist", batch_size=250,
@@ -83,7 +95,7 @@ class FIDCallback(GenerativeCallback):
     def on_due_epoch(self, epoch, logs):
         self._ensure_reference()
         mu_r, c_r, n_real = self._reference
-        conditional = is_conditional(self.model)
+        conditional = getattr(self.model, "is_conditional", False)
         if conditional:
             fake, accuracy = self._conditional_statistics()
         else:
@@ -105,7 +117,7 @@ class FIDCallback(GenerativeCallback):
     def on_skipped_epoch(self, epoch, logs):
         if self.fill_value is not None:
             logs[self.log_name] = self.fill_value
-            if is_conditional(self.model) and self._classifies(int(self.model.num_classes)):
+            if getattr(self.model, "is_conditional", False) and self._classifies(int(self.model.num_classes)):
                 logs["conditional_accuracy"] = self.fill_value
 
     def _classifies(self, num_classes):
@@ -136,7 +148,20 @@ class FIDCallback(GenerativeCallback):
 class ModeCoverage(GenerativeCallback):
     """Writes `classes_covered` and `class_kl` (KL from the generated class distribution to
     uniform) into the logs, classifying `num_samples` generated images (`fill_value` as in
-    `FIDCallback`)."""
+    `FIDCallback`).
+
+    Example:
+
+        >>> real = gz.data.load("digits", split="test", batch_size=100)
+        >>> model = gz.models.DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=4)
+        >>> model.compile()
+        >>> coverage = gz.callbacks.ModeCoverage(classifier="digits", num_samples=100)
+        >>> history = model.fit(real.take(2), epochs=1, callbacks=[coverage], verbose=0)
+        >>> sorted(key for key in history.history if key.startswith("class"))
+        ['class_kl', 'classes_covered']
+        >>> coverage.records[0]["num_classes"], sum(coverage.records[0]["counts"])
+        (10, 100)
+    """
 
     def __init__(self, classifier="fashion_mnist", every_n_epochs=1, num_samples=1000, batch_size=250, seed=0,
                  fill_value=None):

@@ -10,14 +10,22 @@ import numpy as np
 
 from keras_genzoo.callbacks.base import GenerativeCallback, writable_directory
 from keras_genzoo.metrics.extractors import check_images
-from keras_genzoo.models.labels import cycling_labels, is_conditional
+from keras_genzoo.utils.labels import cycling_labels
 from keras_genzoo.utils import image_grid, save_image
 
 METHODS = ("slerp", "lerp")
 
 
 def lerp(z_a, z_b, t):
-    """Points `(1 - t) z_a + t z_b` for each `t` in `t`: `(len(t), d)`."""
+    """Points `(1 - t) z_a + t z_b` for each `t` in `t`: `(len(t), d)`.
+
+    Example:
+
+        >>> gz.callbacks.lerp([0.0, 0.0], [1.0, 2.0], [0.0, 0.25, 1.0])
+        array([[0.  , 0.  ],
+               [0.25, 0.5 ],
+               [1.  , 2.  ]], dtype=float32)
+    """
     t = np.asarray(t, np.float64)[:, None]
     return ((1.0 - t) * np.asarray(z_a, np.float64) + t * np.asarray(z_b, np.float64)).astype(np.float32)
 
@@ -25,7 +33,18 @@ def lerp(z_a, z_b, t):
 def slerp(z_a, z_b, t):
     """Spherical interpolation (along the great circle, with the norm interpolated linearly):
     keeps points at the radii where a Gaussian prior puts its mass. Falls back to `lerp` when
-    the two directions (nearly) coincide."""
+    the two directions (nearly) coincide.
+
+    Example:
+
+        >>> path = gz.callbacks.slerp([1.0, 0.0], [0.0, 2.0], [0.0, 0.5, 1.0])
+        >>> path.round(3)  # a quarter circle, the radius going from 1 to 2
+        array([[1.   , 0.   ],
+               [1.061, 1.061],
+               [0.   , 2.   ]], dtype=float32)
+        >>> np.linalg.norm(path, axis=1).round(3).tolist()
+        [1.0, 1.5, 2.0]
+    """
     a, b = np.asarray(z_a, np.float64), np.asarray(z_b, np.float64)
     t = np.asarray(t, np.float64)[:, None]
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
@@ -47,7 +66,18 @@ def _check_positive(value, name, minimum=1):
 
 def interpolation_latents(model, num_pairs=8, steps=10, method="slerp", seed=0, real_images=None):
     """Latent paths `(num_pairs, steps, latent_dim)`; endpoints are prior samples, or the
-    encodings (latent means) of `real_images` pairs `(x_a, x_b)` for models with `encode`."""
+    encodings (latent means) of `real_images` pairs `(x_a, x_b)` for models with `encode`.
+
+    Example:
+
+        >>> model = gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4)
+        >>> paths = gz.callbacks.interpolation_latents(model, num_pairs=3, steps=5)
+        >>> paths.shape  # (num_pairs, steps, latent_dim)
+        (3, 5, 4)
+        >>> images = model.generate(15, z=paths.reshape(15, 4))
+        >>> images.shape
+        (15, 8, 8, 1)
+    """
     num_pairs = _check_positive(num_pairs, "num_pairs")
     steps = _check_positive(steps, "steps", 2)
     if method not in METHODS:
@@ -78,12 +108,19 @@ def interpolation_grid(model, num_pairs=8, steps=10, method="slerp", seed=0, rea
 
     For a conditional model (one with `num_classes`) the label is held fixed along each row:
     `labels` gives one class per row (default: row `i` shows class `i % num_classes`).
+
+    Example:
+
+        >>> model = gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4)
+        >>> grid, images = gz.callbacks.interpolation_grid(model, num_pairs=2, steps=5)
+        >>> grid.dtype, grid.ndim, images.shape
+        (dtype('uint8'), 2, (2, 5, 8, 8, 1))
     """
     if latents is None:
         latents = interpolation_latents(model, num_pairs, steps, method, seed, real_images)
     pairs, steps = latents.shape[:2]
     z = latents.reshape(pairs * steps, -1)
-    if is_conditional(model):
+    if getattr(model, "is_conditional", False):
         row_labels = cycling_labels(pairs, model.num_classes) if labels is None else np.asarray(labels)
         if row_labels.shape != (pairs,):
             raise ValueError(f"labels must give one class per row: expected {pairs}, got shape {row_labels.shape}.")
@@ -111,6 +148,17 @@ def class_interpolation_grid(model, pairs=None, steps=10, seed=0):
 
     Returns:
         `(grid, images)` with `images` of shape `(len(pairs), steps, H, W, C)` in [0, 1].
+
+    Example:
+
+        >>> cgan = gz.models.ConditionalGAN(image_shape=(8, 8, 1), num_classes=3, latent_dim=4,
+        ...                                 base_filters=4)
+        >>> grid, images = gz.callbacks.class_interpolation_grid(cgan, steps=5)  # rows 0->1, 1->2, 2->0
+        >>> grid.dtype, images.shape
+        (dtype('uint8'), (3, 5, 8, 8, 1))
+        >>> _, images = gz.callbacks.class_interpolation_grid(cgan, pairs=[(0, 2)], steps=4)
+        >>> images.shape
+        (1, 4, 8, 8, 1)
     """
     for name in ("label_embeddings", "generate_from_embeddings", "sample_latent"):
         if not callable(getattr(model, name, None)):
@@ -153,6 +201,19 @@ class SampleGrid(GenerativeCallback):
         samples_per_class: columns of a conditional model's grid (default:
             `num_samples // num_classes`, at least 1).
         tensorboard_dir: also write TensorBoard image summaries there.
+
+    Example:
+
+        >>> import os, shutil, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> model = gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4)
+        >>> model.compile()
+        >>> x = np.random.default_rng(0).random((16, 8, 8, 1), dtype="float32")
+        >>> grid = gz.callbacks.SampleGrid(folder, num_samples=4)
+        >>> _ = model.fit(x, batch_size=8, epochs=2, callbacks=[grid], verbose=0)
+        >>> sorted(os.listdir(folder))
+        ['epoch_001.png', 'epoch_002.png']
+        >>> shutil.rmtree(folder)
     """
 
     def __init__(self, directory, num_samples=64, every_n_epochs=1, seed=0, rows=None, tensorboard_dir=None,
@@ -186,7 +247,7 @@ class SampleGrid(GenerativeCallback):
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
-        if self._latents is None and is_conditional(self.model):
+        if self._latents is None and getattr(self.model, "is_conditional", False):
             self._init_conditional_grid()
         elif self._latents is None:
             self._latents = self.model.sample_latent(self.num_samples, seed=self.seed)
@@ -236,6 +297,19 @@ class LatentInterpolation(GenerativeCallback):
     `i % num_classes`), and for a conditional GAN with label embeddings (`ConditionalGAN`,
     `ACGAN`) `class_interpolation_epoch_XXX.png` is saved too: per row a fixed latent vector
     while the label embedding walks from class `c` to class `c + 1` (`class_interpolation_grid`).
+
+    Example:
+
+        >>> import os, shutil, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> model = gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4)
+        >>> model.compile()
+        >>> x = np.random.default_rng(0).random((16, 8, 8, 1), dtype="float32")
+        >>> walk = gz.callbacks.LatentInterpolation(folder, num_pairs=2, steps=4)
+        >>> _ = model.fit(x, batch_size=8, epochs=1, callbacks=[walk], verbose=0)
+        >>> sorted(os.listdir(folder))
+        ['interpolation.gif', 'interpolation_epoch_001.png']
+        >>> shutil.rmtree(folder)
     """
 
     def __init__(self, directory, num_pairs=8, steps=10, method="slerp", seed=0, every_n_epochs=1, gif=True,
@@ -263,7 +337,7 @@ class LatentInterpolation(GenerativeCallback):
         self._last_images = images
         if self.is_chief():
             self.paths.append(save_image(grid, self.directory / f"interpolation_epoch_{epoch + 1:03d}.png"))
-        if is_conditional(self.model) and callable(getattr(self.model, "generate_from_embeddings", None)):
+        if getattr(self.model, "is_conditional", False) and callable(getattr(self.model, "generate_from_embeddings", None)):
             class_grid, _ = class_interpolation_grid(self.model, steps=self.steps, seed=self.seed)
             if self.is_chief():
                 self.paths.append(save_image(class_grid, self.directory / f"class_interpolation_epoch_{epoch + 1:03d}.png"))

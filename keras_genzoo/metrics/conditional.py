@@ -20,7 +20,7 @@ import numpy as np
 from keras_genzoo.metrics.extractors import get_extractor, iterate_images
 from keras_genzoo.metrics.frechet import FeatureStatistics, frechet_distance_from_stats
 from keras_genzoo.metrics.protocol import MetricResult
-from keras_genzoo.models import labels as label_utils
+from keras_genzoo.utils import labels as label_utils
 
 
 def _check_images(x, name):
@@ -33,7 +33,7 @@ def _is_model(source):
 
 
 def _model_classes(model):
-    if not label_utils.is_conditional(model):
+    if not getattr(model, "is_conditional", False):
         raise ValueError(
             f"{type(model).__name__} is not a conditional model (it has no num_classes); "
             "conditional metrics need a model that generates given labels."
@@ -85,7 +85,17 @@ def _evaluator_classes(ex):
 def conditional_accuracy_from_probabilities(probabilities, labels):
     """Accuracy of the requested labels under the evaluator's predictions: overall, per
     class (NaN for a class never requested), the confusion matrix (rows: requested class,
-    columns: predicted class) and the mean probability given to the requested class."""
+    columns: predicted class) and the mean probability given to the requested class.
+
+    Example:
+
+        >>> p = np.eye(3)[[0, 1, 2, 2]]  # the evaluator predicts classes 0, 1, 2, 2
+        >>> report = gz.metrics.conditional_accuracy_from_probabilities(p, labels=[0, 1, 2, 1])
+        >>> report["accuracy"], report["per_class_accuracy"]
+        (0.75, [1.0, 0.5, 1.0])
+        >>> report["confusion"]  # rows: requested class, columns: predicted class
+        [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
+    """
     p = np.asarray(probabilities, np.float64)
     if p.ndim != 2 or len(p) == 0:
         raise ValueError(f"probabilities must be (n, classes) with n >= 1, got shape {p.shape}.")
@@ -123,6 +133,20 @@ def conditional_accuracy(model_or_images, labels=None, classifier="fashion_mnist
     Returns:
         `MetricResult` with the accuracy; `details` has per-class accuracy, the confusion
         matrix and the mean probability of the requested class.
+
+    Example:
+
+        >>> # Real test images with their true labels: the evaluator's own test accuracy.
+        >>> real = gz.data.load("digits", split="test", batch_size=120, with_labels=True)
+        >>> result = gz.metrics.conditional_accuracy(real, classifier="digits")
+        >>> float(result) > 0.5, len(result.details["per_class_accuracy"])
+        (True, 10)
+        >>> # A conditional model: labels cycle through its classes.
+        >>> cgan = gz.models.ConditionalGAN(image_shape=(16, 16, 1), num_classes=10, latent_dim=8,
+        ...                                 base_filters=4)
+        >>> result = gz.metrics.conditional_accuracy(cgan, classifier="digits", n=20)
+        >>> result.protocol["n_fake"], result.protocol["labels"], result.details["requested"]
+        (20, 'cycling', [2, 2, 2, 2, 2, 2, 2, 2, 2, 2])
     """
     ex = get_extractor(classifier, weights=weights)
     k = _evaluator_classes(ex)
@@ -175,6 +199,18 @@ def intra_class_frechet_distance(real, real_labels=None, fake=None, fake_labels=
 
     Raises:
         ValueError: a class of the real data with fewer than 2 samples on either side.
+
+    Example:
+
+        >>> real = gz.data.load("digits", split="test", batch_size=120, with_labels=True)
+        >>> fake = gz.data.load("digits", split="train[:400]", batch_size=100, with_labels=True)
+        >>> result = gz.metrics.intra_class_frechet_distance(real, fake=fake, extractor="digits")
+        >>> print(result)  # doctest: +ELLIPSIS
+        intra-class FD (digits features) = ... (digits)
+        >>> sorted(result.details["per_class"]) == list(range(10))
+        True
+        >>> result.protocol["n_real"], result.protocol["n_fake"]
+        (360, 400)
     """
     if fake is None:
         raise ValueError("fake is required: generated images with fake_labels, or a conditional model.")

@@ -21,26 +21,10 @@ from keras import ops
 from keras_genzoo import losses, networks, trainers
 from keras_genzoo import ema
 from keras_genzoo.ema import check_decay
-from keras_genzoo.models.base import GenerativeModel, check_positive_int, resolve_data_shape
+from keras_genzoo.models.base import GenerativeModel
+from keras_genzoo.utils.validation import check_network, check_positive_int, resolve_data_shape
 from keras_genzoo.trainers import steps
 from keras_genzoo.trainers.steps import Update
-
-
-def _check_network(model, name, input_shape, output_shape):
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"{name} must be a keras.Model, got {type(model).__name__}.")
-    if not model.built:
-        model.build((None,) + tuple(input_shape))
-    try:
-        got_in = tuple(model.input_shape[1:])
-        got_out = tuple(model.output_shape[1:])
-    except (AttributeError, ValueError, TypeError):
-        got_in = tuple(input_shape)
-        got_out = tuple(model.compute_output_shape((None,) + tuple(input_shape))[1:])
-    if got_in != tuple(input_shape):
-        raise ValueError(f"{name} takes inputs of shape {got_in}, expected {tuple(input_shape)}.")
-    if got_out != tuple(output_shape):
-        raise ValueError(f"{name} produces outputs of shape {got_out}, expected {tuple(output_shape)}.")
 
 
 def default_latent_dim(data_shape, generator=None):
@@ -51,6 +35,14 @@ def default_latent_dim(data_shape, generator=None):
     if isinstance(shape, tuple) and len(shape) == 2 and isinstance(shape[1], int):
         return shape[1]
     return data_shape[0]
+
+
+def gradient_penalty(critic, real, fake, eps):
+    """`E[(||grad critic(x_hat)||_2 - 1)^2]` on the interpolates `x_hat = eps x + (1 - eps) x_fake`
+    (one `eps` in [0, 1] per example): the penalty of WGAN-GP (Gulrajani et al., 2017), used by
+    `WGANGP` and by the conditional GAN's `"wgan-gp"` objective. `critic` maps a batch to scores."""
+    x_hat = losses.interpolates(real, fake, eps)
+    return losses.gradient_penalty_from_gradients(trainers.input_gradients(critic, x_hat))
 
 
 class AdversarialModel(GenerativeModel):
@@ -105,10 +97,8 @@ class AdversarialModel(GenerativeModel):
             default_g, default_d = self.default_networks()
             generator = generator if generator is not None else default_g
             discriminator = discriminator if discriminator is not None else default_d
-        _check_network(generator, "generator", (self.latent_dim,), self.data_shape)
-        _check_network(discriminator, "discriminator", self.data_shape, (1,))
-        self.generator = generator
-        self.discriminator = discriminator
+        self.generator = self.check_generator(generator)
+        self.discriminator = self.check_discriminator(discriminator)
         self.attach_generator_ema(ema_decay)
         self.configure_discriminator()
         self.init_training_state()
@@ -133,6 +123,18 @@ class AdversarialModel(GenerativeModel):
         """`(d_optimizer, g_optimizer)` used by `compile()` with no arguments."""
         raise NotImplementedError
 
+    def check_generator(self, generator):
+        """`generator`, checked to map `(latent_dim,)` (with a label, when conditional) to `data_shape`."""
+        inputs, dtypes, names = self.network_input_spec((self.latent_dim,))
+        return check_network(generator, "generator", inputs, [self.data_shape], dtypes=dtypes,
+                             input_names=["z", "label"] if names else "z")
+
+    def check_discriminator(self, discriminator):
+        """`discriminator`, checked to map `data_shape` (with a label, when conditional) to one score `(1,)`."""
+        inputs, dtypes, names = self.network_input_spec(self.data_shape)
+        return check_network(discriminator, "discriminator", inputs, [(1,)], dtypes=dtypes,
+                             input_names=["x", "label"] if names else "x")
+
     def configure_discriminator(self):
         """Hook run once the discriminator is set (WGAN attaches its clipping constraint)."""
 
@@ -148,11 +150,9 @@ class AdversarialModel(GenerativeModel):
         raise NotImplementedError
 
     # ------------------------------------------------------------------ generation
-    def call(self, z, training=False):
-        return self.generator(z, training=training)
-
-    def decode_latent(self, z, training=False):
-        return (self.generator if training else self.sampling_generator)(z, training=training)
+    def call(self, inputs, training=False):
+        """`G(z)` (`G(z | labels)` for `[z, labels]`, conditional models) in the model's internal range."""
+        return self.generator(inputs, training=training)
 
     def sampling_decoder(self):
         return self.sampling_generator
@@ -261,7 +261,7 @@ class AdversarialModel(GenerativeModel):
         return {
             "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
             "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-            "jit_compile": self._jit_compile,
+            "jit_compile": self.jit_compile,
             "steps_per_execution": self.steps_per_execution,
         }
 
@@ -293,10 +293,6 @@ class AdversarialModel(GenerativeModel):
             Update("generator", ("generator",), "g_optimizer", self.generator_objective, "g_loss", generator_phase=True),
         )
 
-    def prepare_batch(self, data):
-        self._require_compiled()
-        return super().prepare_batch(data)
-
     def step_noise(self, batch):
         # Both latent batches are drawn every step, whether or not the generator updates, so
         # the seed generator advances identically whatever n_critic is.
@@ -318,7 +314,7 @@ class AdversarialModel(GenerativeModel):
         fake_out = ops.cast(self.discriminator(self.generator(noise["z_g"], training=training), training=training), "float32")
         return self.generator_loss(fake_out), {}
 
-    def _require_compiled(self):
+    def check_compiled(self):
         if self.d_optimizer is None or self.g_optimizer is None:
             raise RuntimeError(f"Call {type(self).__name__}.compile() before fit().")
 
@@ -342,10 +338,9 @@ class GAN(AdversarialModel):
     Adam(beta_1=0.5) for both with a learning rate annealed from 1e-3 to 1e-5 by a cosine
     over the first 10,000 fit steps (`keras.optimizers.schedules.CosineDecay(1e-3, 10_000,
     alpha=0.01)`; the generator's schedule counts its own updates, `10_000 // n_critic`).
-    On the ring of 8 Gaussians these cover 8/8 modes with >= 90% high-quality samples at
-    10,000 steps at batch 100 for seeds 0-2, where the image-sized defaults collapse; without
-    the annealing the GAN reaches the modes as fast but keeps oscillating around them
-    (docs/benchmarks.md, "Ring of 8 Gaussians"). After 10,000 steps the rate stays at 1e-5;
+    They come from the ring-of-8-Gaussians study, which also measures what the image-sized
+    defaults and a constant rate do there (docs/benchmarks.md, "Ring of 8 Gaussians"). After
+    10,000 steps the rate stays at 1e-5;
     for longer runs pass your own optimizers, e.g. `compile(d_optimizer=keras.optimizers.Adam(
     CosineDecay(1e-3, steps, alpha=0.01), beta_1=0.5), g_optimizer=...)`.
 
@@ -421,15 +416,20 @@ class DCGAN(GAN):
         image_shape: `(H, W, C)`, H and W divisible by 4.
         base_filters: width of the networks (the paper's 64 at its image sizes).
         sync_batch_norm: synchronise batch-norm statistics across replicas.
+        hidden_units, packing: `GAN`'s MLP options; a DCGAN accepts only their defaults (None, 1),
+            which its config records.
     """
 
     default_batch_size = 128
 
-    def __init__(self, image_shape=None, latent_dim=128, base_filters=64, sync_batch_norm=False, **kwargs):
+    def __init__(self, image_shape=None, latent_dim=128, base_filters=64, sync_batch_norm=False, hidden_units=None,
+                 packing=1, **kwargs):
         self.base_filters = check_positive_int(base_filters, "base_filters")
         self.sync_batch_norm = bool(sync_batch_norm)
-        kwargs.pop("hidden_units", None)
-        if kwargs.get("packing", 1) != 1:
+        if hidden_units is not None:
+            raise ValueError("DCGAN's networks are convolutional (base_filters sets their width); hidden_units is "
+                             f"for GAN's MLP networks, got hidden_units={hidden_units!r}.")
+        if packing != 1:
             raise ValueError("DCGAN's convolutional discriminator has no packing; use GAN(packing=...) (MLP networks).")
         super().__init__(image_shape=image_shape, latent_dim=latent_dim, **kwargs)
 
@@ -447,8 +447,5 @@ class DCGAN(GAN):
 
     def get_config(self):
         config = super().get_config()
-        config.pop("hidden_units", None)
-        config.pop("packing", None)
-        config["image_shape"] = config.pop("data_shape")
         config.update(base_filters=self.base_filters, sync_batch_norm=self.sync_batch_norm)
         return config

@@ -12,15 +12,14 @@ differ only in their objective:
 
 from __future__ import annotations
 
-import numbers
-
 import keras
 import numpy as np
 from keras import ops
 
 from keras_genzoo import losses, networks, trainers
-from keras_genzoo.models.base import GenerativeModel, check_positive_int, resolve_data_shape
+from keras_genzoo.models.base import GenerativeModel
 from keras_genzoo.trainers.steps import Update, update_variables
+from keras_genzoo.utils.validation import check_choice, check_network, check_number, check_positive_int, resolve_data_shape
 
 LIKELIHOODS = ("bernoulli", "gaussian", "calibrated_gaussian")
 
@@ -60,8 +59,21 @@ class Autoencoder(GenerativeModel):
         base_filters: width of the default conv networks.
         seed: seeds the training noise.
         image_shape: alias of `data_shape`.
+        latent_prior: the prior of the codes; the autoencoders use `"normal"` (N(0, I)) only.
+        image_range: the range of the images given to `fit` (see `GenerativeModel`).
 
     Defaults: Adam(1e-3), as in the Keras VAE example; Kingma & Welling used Adagrad.
+
+    Example:
+
+    >>> import numpy as np, keras_genzoo as gz
+    >>> vae = gz.models.VAE(image_shape=(8, 8, 1), latent_dim=2, base_filters=4, seed=0)
+    >>> vae.compile()
+    >>> x = np.random.default_rng(0).uniform(size=(16, 8, 8, 1)).astype("float32")
+    >>> _ = vae.fit(x, batch_size=8, epochs=1, verbose=0)
+    >>> z_mean, z_log_var = vae.encode(x[:3])
+    >>> z_mean.shape, vae.decode(z_mean).shape
+    ((3, 2), (3, 8, 8, 1))
     """
 
     variational = False
@@ -78,66 +90,62 @@ class Autoencoder(GenerativeModel):
         base_filters=32,
         seed=None,
         image_shape=None,
+        latent_prior="normal",
         **kwargs,
     ):
         data_shape = resolve_data_shape(data_shape, image_shape)
-        super().__init__(data_shape, latent_dim, latent_prior="normal", seed=seed, **kwargs)
+        if latent_prior != "normal":
+            raise ValueError(f"latent_prior must be 'normal' for {type(self).__name__} (its prior is N(0, I)), "
+                             f"got {latent_prior!r}.")
+        super().__init__(data_shape, latent_dim, latent_prior=latent_prior, seed=seed, **kwargs)
         if likelihood is None:
             likelihood = "bernoulli" if self.is_image_model else "gaussian"
-        if likelihood not in LIKELIHOODS:
-            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}.")
-        self.likelihood = likelihood
+        self.likelihood = check_choice(likelihood, "likelihood", LIKELIHOODS)
         self.base_filters = check_positive_int(base_filters, "base_filters")
-        if encoder is None:
-            encoder = (
-                networks.conv_encoder(self.data_shape, self.latent_dim, self.variational, self.base_filters, seed=seed)
-                if self.is_image_model
-                else networks.mlp_encoder(self.data_shape, self.latent_dim, self.variational, seed=seed)
-            )
-        if decoder is None:
-            decoder = (
-                networks.conv_decoder(self.latent_dim, self.data_shape, self.base_filters, seed=seed)
-                if self.is_image_model
-                else networks.mlp_decoder(self.latent_dim, self.data_shape, seed=seed)
-            )
-        self._check_networks(encoder, decoder)
-        self.encoder = encoder
-        self.decoder = decoder
+        self.encoder = self.check_encoder(encoder if encoder is not None else self.default_encoder())
+        self.decoder = self.check_decoder(decoder if decoder is not None else self.default_decoder())
         self._create_step_trackers()
         self.built = True
 
-    def _check_networks(self, encoder, decoder):
-        for net, name in ((encoder, "encoder"), (decoder, "decoder")):
-            if not isinstance(net, keras.Model):
-                raise ValueError(f"{name} must be a keras.Model, got {type(net).__name__}.")
-        outs = encoder.compute_output_spec(keras.KerasTensor((None,) + self.data_shape))
-        outs = outs if isinstance(outs, (list, tuple)) else [outs]
-        expected = 2 if self.variational else 1
-        if len(outs) != expected or any(tuple(o.shape[1:]) != (self.latent_dim,) for o in outs):
-            raise ValueError(
-                f"encoder must map {self.data_shape} to "
-                + ("[z_mean, z_log_var], each" if self.variational else "z of shape")
-                + f" ({self.latent_dim},); got {[tuple(o.shape[1:]) for o in outs]}."
-            )
-        out = decoder.compute_output_spec(keras.KerasTensor((None, self.latent_dim)))
-        if tuple(out.shape[1:]) != self.data_shape:
-            raise ValueError(f"decoder must map ({self.latent_dim},) to {self.data_shape}; got {tuple(out.shape[1:])}.")
+    # ------------------------------------------------------------------ networks
+    def default_encoder(self):
+        if self.is_image_model:
+            return networks.conv_encoder(self.data_shape, self.latent_dim, self.variational, self.base_filters,
+                                         seed=self.seed)
+        return networks.mlp_encoder(self.data_shape, self.latent_dim, self.variational, seed=self.seed)
+
+    def default_decoder(self):
+        if self.is_image_model:
+            return networks.conv_decoder(self.latent_dim, self.data_shape, self.base_filters, seed=self.seed)
+        return networks.mlp_decoder(self.latent_dim, self.data_shape, seed=self.seed)
+
+    def check_encoder(self, encoder):
+        inputs, dtypes, names = self.network_input_spec(self.data_shape)
+        outputs = [(self.latent_dim,)] * (2 if self.variational else 1)
+        return check_network(encoder, "encoder", inputs, outputs, dtypes=dtypes, input_names=names,
+                             output_names=["z_mean", "z_log_var"] if self.variational else "z")
+
+    def check_decoder(self, decoder):
+        inputs, dtypes, names = self.network_input_spec((self.latent_dim,))
+        return check_network(decoder, "decoder", inputs, [self.data_shape], dtypes=dtypes,
+                             input_names=["z", "label"] if names else "z")
 
     # ------------------------------------------------------------------ the model's maps
-    def call(self, x, training=False):
-        return self.to_data_space(self.decoder(self._codes(x, training, sample=False)[0], training=training))
+    def call(self, inputs, training=False):
+        """Reconstructions (through the latent means) in data space: of `x`, or of `[x, labels]`
+        for the conditional VAE."""
+        x, labels = inputs if self.is_conditional else (inputs, None)
+        z = self._codes(x, labels, training, sample=False)[0]
+        return self.to_data_space(self.decoder(self.network_inputs(z, labels), training=training))
 
-    def _codes(self, x, training=False, sample=True, eps=None):
+    def _codes(self, x, labels=None, training=False, sample=True, eps=None):
         """`(z, z_mean, z_log_var)`; for the plain autoencoder `z = z_mean` and `z_log_var` is None."""
-        z = self.encoder(x, training=training)
+        z = self.encoder(self.network_inputs(x, labels), training=training)
         return z, z, None
 
-    def _regularize(self, loss, logs, z_mean, z_log_var):
+    def _regularize(self, loss, logs, z_mean, z_log_var, labels=None):
         """Adds the family's latent regulariser to the reconstruction loss (none for the AE)."""
         return loss, logs
-
-    def decode_latent(self, z, training=False):
-        return self.decoder(z, training=training)
 
     def sampling_decoder(self):
         return self.decoder
@@ -153,25 +161,27 @@ class Autoencoder(GenerativeModel):
             return losses.calibrated_gaussian_reconstruction_loss(x, self.to_data_space(out))
         return losses.gaussian_reconstruction_loss(x, self.to_data_space(out))
 
-    def compute_objective(self, x, training=True, eps=None):
-        """`(loss, logs)`: the batch mean of the per-example objective, in nats."""
-        z, z_mean, z_log_var = self._codes(x, training, sample=True, eps=eps)
-        rec = ops.mean(self._reconstruction(x, self.decoder(z, training=training)))
-        return self._regularize(rec, {"reconstruction_loss": rec}, z_mean, z_log_var)
+    def compute_objective(self, x, training=True, eps=None, labels=None):
+        """`(loss, logs)`: the batch mean of the per-example objective, in nats (given `labels`
+        for the conditional VAE)."""
+        z, z_mean, z_log_var = self._codes(x, labels, training, sample=True, eps=eps)
+        rec = ops.mean(self._reconstruction(x, self.decoder(self.network_inputs(z, labels), training=training)))
+        return self._regularize(rec, {"reconstruction_loss": rec}, z_mean, z_log_var, labels)
 
     def test_objective(self, x, labels=None):
         """The autoencoder's `reconstruction_loss` (nats per example, under its likelihood) and
         `reconstruction_mse` (per value, data in [0, 1]) of `x` through the latent means; the
-        VAE's `negative_elbo` (nats per example, one reparameterized sample of z per example)."""
-        from keras_genzoo.models.labels import reject_labels
-
-        reject_labels(self, labels)
+        VAE's `negative_elbo` (nats per example, one reparameterized sample of z per example,
+        given `labels` for the conditional VAE, without its class-consistency terms)."""
         batch = ops.convert_to_tensor(x)
-        loss, logs = self.compute_objective(batch, training=False)
+        labels = self.checked_labels(labels, int(ops.shape(batch)[0]))
+        tensor_labels = None if labels is None else ops.convert_to_tensor(labels)
+        loss, logs = self.compute_objective(batch, training=False, labels=tensor_labels)
         if self.variational:
             return {"negative_elbo": float(ops.convert_to_numpy(loss))}
+        mse = np.mean((self.reconstruct(batch, labels) - ops.convert_to_numpy(batch)) ** 2)
         return {"reconstruction_loss": float(ops.convert_to_numpy(logs["reconstruction_loss"])),
-                "reconstruction_mse": float(np.mean((self.reconstruct(batch) - ops.convert_to_numpy(batch)) ** 2))}
+                "reconstruction_mse": float(mse)}
 
     # ------------------------------------------------------------------ public helpers (numpy in, numpy out)
     def _check_input(self, x, name="x"):
@@ -183,41 +193,55 @@ class Autoencoder(GenerativeModel):
             )
         return x
 
-    def encode(self, x):
-        """Codes of `x`: `z` (numpy) for the autoencoder; `(z_mean, z_log_var)` for the VAE."""
+    def encode(self, x, labels=None):
+        """Codes of `x` (numpy): `z` for the autoencoder, `(z_mean, z_log_var)` for the VAE
+        (`labels`: one per example, for the conditional VAE only)."""
         x = self._check_input(x)
-        out = self.encoder(x, training=False)
+        labels = self.checked_labels(labels, len(x))
+        inputs = ops.convert_to_tensor(x) if labels is None else [ops.convert_to_tensor(x), ops.convert_to_tensor(labels)]
+        out = self.encoder(inputs, training=False)
         if isinstance(out, (list, tuple)):
             return tuple(np.asarray(ops.convert_to_numpy(o)) for o in out)
         return np.asarray(ops.convert_to_numpy(out))
 
-    def _means(self, x):
-        codes = self.encode(x)
+    def _means(self, x, labels=None):
+        codes = self.encode(x, labels)
         return codes[0] if isinstance(codes, tuple) else codes
 
-    def decode(self, z):
-        """Decoded examples of latent vectors `z` `(N, latent_dim)`: images in [0, 1] (the decoder's mean)."""
+    def decode(self, z, labels=None, batch_size=256):
+        """Decoded examples of latent vectors `z` `(N, latent_dim)` (given `labels`, for the
+        conditional VAE): images in [0, 1] (the decoder's mean)."""
         z = np.asarray(z, np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (N, {self.latent_dim}), got {z.shape}.")
-        return np.asarray(ops.convert_to_numpy(self.to_data_space(self.decoder(z, training=False))), np.float32)
+        labels = self.checked_labels(labels, len(z))
+        out = []
+        for i in range(0, len(z), check_positive_int(batch_size, "batch_size")):
+            zb = ops.convert_to_tensor(z[i : i + batch_size])
+            yb = None if labels is None else ops.convert_to_tensor(labels[i : i + batch_size])
+            out.append(ops.convert_to_numpy(self.to_data_space(
+                self.decoder(self.network_inputs(zb, yb), training=False))))
+        return np.concatenate(out).astype(np.float32)
 
-    def reconstruct(self, x):
+    def reconstruct(self, x, labels=None):
         """`decode(encode(x))` through the latent means."""
-        return self.decode(self._means(x))
+        return self.decode(self._means(x, labels), labels)
 
-    def interpolate(self, x_a, x_b, steps=10):
+    def interpolate(self, x_a, x_b, steps=10, labels=None):
         """Decodes `steps` points on the straight line between the codes (latent means) of
-        `x_a` and `x_b`; returns `(N, steps) + data_shape`, endpoints included."""
+        `x_a` and `x_b` (both with `labels`, one per pair, for the conditional VAE); returns
+        `(N, steps) + data_shape`, endpoints included."""
         steps = check_positive_int(steps, "steps")
         if steps < 2:
             raise ValueError(f"steps must be at least 2 (the two endpoints), got {steps}.")
-        za, zb = self._means(x_a), self._means(x_b)
+        x_a = _as_numpy_batch(x_a, self.data_shape, "x_a")
+        labels = self.checked_labels(labels, len(x_a))
+        za, zb = self._means(x_a, labels), self._means(x_b, labels)
         if za.shape != zb.shape:
             raise ValueError(f"x_a and x_b must hold the same number of examples, got {za.shape[0]} and {zb.shape[0]}.")
         t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[None, :, None]
         path = (1.0 - t) * za[:, None, :] + t * zb[:, None, :]
-        out = self.decode(path.reshape(-1, self.latent_dim))
+        out = self.decode(path.reshape(-1, self.latent_dim), None if labels is None else np.repeat(labels, steps))
         return out.reshape((za.shape[0], steps) + self.data_shape)
 
     # ------------------------------------------------------------------ the training step, described
@@ -234,7 +258,7 @@ class Autoencoder(GenerativeModel):
 
     def objective(self, batch, noise, training=True):
         """`(loss, logs)` of one batch: the family's objective in nats per example."""
-        return self.compute_objective(batch["x"], training=training, eps=noise.get("eps"))
+        return self.compute_objective(batch["x"], training=training, eps=noise.get("eps"), labels=batch.get("labels"))
 
     # ------------------------------------------------------------------ compile and save
     def compile(self, optimizer=None, **kwargs):
@@ -253,7 +277,6 @@ class Autoencoder(GenerativeModel):
 
     def get_config(self):
         config = super().get_config()
-        config.pop("latent_prior", None)
         config.update(likelihood=self.likelihood, base_filters=self.base_filters)
         return config
 
@@ -262,7 +285,7 @@ class Autoencoder(GenerativeModel):
 class VAE(Autoencoder):
     """Variational autoencoder: encoder `q(z | x) = N(mu(x), diag sigma^2(x))`, prior N(0, I).
 
-    Minimises the negative ELBO `-E_q[log p(x | z)] + beta KL(q(z | x) || N(0, I))` with the
+    Minimises the negative ELBO `-E_q[log p(x | z)] + beta KL(q(z | x) || p(z))` with the
     closed-form KL and one reparameterized sample `z = mu + sigma * eps` per example.
     History: `loss`, `reconstruction_loss`, `kl_loss` (nats per example).
 
@@ -275,29 +298,34 @@ class VAE(Autoencoder):
     variational = True
 
     def __init__(self, data_shape=None, latent_dim=2, beta=1.0, **kwargs):
-        if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not beta >= 0:
-            raise ValueError(f"beta must be a number >= 0, got {beta!r}.")
-        self.beta = float(beta)
+        self.beta = check_number(beta, "beta")
         super().__init__(data_shape=data_shape, latent_dim=latent_dim, **kwargs)
 
     def _log_names(self):
         return ("reconstruction_loss", "kl_loss")
 
-    def step_noise(self, batch):
-        x = batch["x"]
-        return {"eps": self.noise("normal", (ops.shape(x)[0], self.latent_dim), "vae_eps", x)}
+    def latent_noise(self, x):
+        """`eps ~ N(0, I)` for the reparameterization of a batch `x`, from the model's noise hook."""
+        return self.noise("normal", (ops.shape(x)[0], self.latent_dim), "vae_eps", x)
 
-    def _codes(self, x, training=False, sample=True, eps=None):
-        z_mean, z_log_var = self.encoder(x, training=training)
+    def step_noise(self, batch):
+        return {"eps": self.latent_noise(batch["x"])}
+
+    def _codes(self, x, labels=None, training=False, sample=True, eps=None):
+        z_mean, z_log_var = self.encoder(self.network_inputs(x, labels), training=training)
         z_mean, z_log_var = ops.cast(z_mean, "float32"), ops.cast(z_log_var, "float32")
         if not sample:
             return z_mean, z_mean, z_log_var
         if eps is None:
-            eps = self.noise("normal", ops.shape(z_mean), "vae_eps", x)
-        return reparameterize(z_mean, z_log_var, eps), z_mean, z_log_var
+            eps = self.latent_noise(x)
+        return reparameterize(z_mean, z_log_var, ops.cast(eps, "float32")), z_mean, z_log_var
 
-    def _regularize(self, loss, logs, z_mean, z_log_var):
-        kl = ops.mean(losses.kl_divergence_standard_normal(z_mean, z_log_var))
+    def kl_divergence(self, z_mean, z_log_var, labels=None):
+        """Per-example `KL(q(z | x) || p(z))`; the prior is N(0, I) (the conditional VAE's may depend on the label)."""
+        return losses.kl_divergence_standard_normal(z_mean, z_log_var)
+
+    def _regularize(self, loss, logs, z_mean, z_log_var, labels=None):
+        kl = ops.mean(self.kl_divergence(z_mean, z_log_var, labels))
         return loss + self.beta * kl, dict(logs, kl_loss=kl)
 
     def get_config(self):

@@ -27,46 +27,20 @@ batch's labels.
 
 from __future__ import annotations
 
-import numbers
-
 import keras
 import numpy as np
 from keras import ops
 
-from keras_genzoo import losses, networks, trainers
-from keras_genzoo.models import labels as label_utils
-from keras_genzoo.models.adversarial import AdversarialModel
-from keras_genzoo.models.base import GenerativeModel, check_positive_int, resolve_data_shape
+from keras_genzoo import losses, networks
+from keras_genzoo.models.adversarial import AdversarialModel, gradient_penalty
+from keras_genzoo.models.conditioning import LabelConditioning
 from keras_genzoo.trainers.steps import Update
+from keras_genzoo.utils.validation import check_choice, check_network, check_number, check_positive_int
 
 OBJECTIVES = ("non_saturating", "wgan-gp")
 
 
-def _number(value, name, minimum=0.0):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= minimum:
-        raise ValueError(f"{name} must be a number >= {minimum:g}, got {value!r}.")
-    return float(value)
-
-
-def _spec_shapes(spec):
-    specs = spec if isinstance(spec, (list, tuple)) else [spec]
-    return [tuple(s.shape[1:]) for s in specs]
-
-
-def _check_conditional_network(model, name, inputs, expected):
-    """Checks `model` maps KerasTensors `inputs` to outputs of shapes `expected` (a list)."""
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"{name} must be a keras.Model, got {type(model).__name__}.")
-    described = [tuple(t.shape[1:]) for t in inputs] if isinstance(inputs, list) else tuple(inputs.shape[1:])
-    try:
-        got = _spec_shapes(model.compute_output_spec(inputs))
-    except Exception as e:  # noqa: BLE001 - any failure means the network does not take these inputs
-        raise ValueError(f"{name} must take inputs {described}; calling it failed: {e}") from e
-    if got != [tuple(s) for s in expected]:
-        raise ValueError(f"{name} must map {described} to {[tuple(s) for s in expected]}, got {got}.")
-
-
-class ConditionalAdversarialModel(AdversarialModel):
+class ConditionalAdversarialModel(LabelConditioning, AdversarialModel):
     """What the conditional GANs share: `num_classes`, label-conditioned generation, the
     label-embedding generator, labelled batches, configuration.
 
@@ -86,68 +60,40 @@ class ConditionalAdversarialModel(AdversarialModel):
         hidden_units: MLP widths for vector data: `(g_units, d_units)` pairs are derived as
             `hidden_units` for G and its reverse for D; default (256, 512) / (512, 256).
         sync_batch_norm: synchronise batch-norm statistics across replicas.
-        n_critic: discriminator updates per generator update, as in `AdversarialModel`.
-        latent_prior: `"normal"` or `"uniform"`.
-        seed: seeds the training noise and the default networks' weights.
-        ema_decay: average the generator's weights (see `AdversarialModel`); `generate` and
-            the class embeddings then come from `generator_ema`.
+        objective: the losses (see the subclasses).
+        n_critic, latent_prior, seed, ema_decay: as in `AdversarialModel` (with `ema_decay`,
+            `generate` and the class embeddings come from `generator_ema`).
     """
 
     #: the objectives the family accepts
     objectives = ("non_saturating",)
-    is_conditional = True
-
-    def sampling_graph(self, noise):
-        labels = keras.Input((), name="labels", dtype="int32")
-        return [noise, labels], self.sampling_decoder()([noise, labels])
 
     def __init__(
         self,
         data_shape=None,
         num_classes=10,
         latent_dim=128,
-        generator=None,
-        discriminator=None,
-        n_critic=None,
-        latent_prior="normal",
-        seed=None,
-        image_shape=None,
         embedding_dim=None,
         base_filters=64,
         hidden_units=None,
         sync_batch_norm=False,
         objective="non_saturating",
-        ema_decay=None,
         label_combination="concat",
         **kwargs,
     ):
-        data_shape = resolve_data_shape(data_shape, image_shape)
-        if objective not in self.objectives:
-            raise ValueError(f"objective must be one of {self.objectives}, got {objective!r}.")
-        self.objective = objective
-        # Not AdversarialModel.__init__: its network checks are for unconditional networks.
-        GenerativeModel.__init__(self, data_shape, latent_dim, latent_prior=latent_prior, seed=seed, **kwargs)
-        self.num_classes = check_positive_int(num_classes, "num_classes")
+        self.set_num_classes(num_classes)
+        self.objective = check_choice(objective, "objective", self.objectives)
         self.label_combination = networks.conditional.check_label_combination(label_combination)
         if embedding_dim is None:
-            embedding_dim = self.latent_dim if label_combination == "multiply" else 32
+            embedding_dim = check_positive_int(latent_dim, "latent_dim") if label_combination == "multiply" else 32
         self.embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
         self.base_filters = check_positive_int(base_filters, "base_filters")
         self.hidden_units = None if hidden_units is None else tuple(check_positive_int(u, "hidden_units") for u in hidden_units)
         self.sync_batch_norm = bool(sync_batch_norm)
-        self.n_critic = check_positive_int(self.default_n_critic if n_critic is None else n_critic, "n_critic")
-        if generator is None:
-            generator = self.default_generator()
-        if discriminator is None:
-            discriminator = self.default_discriminator()
-        z = keras.KerasTensor((None, self.latent_dim))
-        label = keras.KerasTensor((None, 1), dtype="int32")
-        _check_conditional_network(generator, "generator", [z, label], [self.data_shape])
-        self.check_discriminator(discriminator)
-        self.generator = generator
-        self.discriminator = discriminator
-        self.attach_generator_ema(ema_decay)
-        self.init_training_state()
+        super().__init__(data_shape=data_shape, latent_dim=latent_dim, **kwargs)
+
+    def default_networks(self):
+        return self.default_generator(), self.default_discriminator()
 
     # ------------------------------------------------------------------ networks
     def _g_units(self):
@@ -166,9 +112,6 @@ class ConditionalAdversarialModel(AdversarialModel):
     def default_discriminator(self):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def check_discriminator(self, discriminator):  # pragma: no cover - abstract
-        raise NotImplementedError
-
     def default_optimizers(self):
         return (
             keras.optimizers.Adam(2e-4, beta_1=0.5, name="d_adam"),
@@ -176,43 +119,6 @@ class ConditionalAdversarialModel(AdversarialModel):
         )
 
     # ------------------------------------------------------------------ generation
-    def call(self, inputs, training=False):
-        """`[z, labels] -> G(z | labels)` in the model's internal range."""
-        z, y = inputs
-        return self.generator([z, y], training=training)
-
-    def decode_latent(self, z, training=False, labels=None):
-        if labels is None:
-            raise ValueError(f"{type(self).__name__} decodes latent vectors given labels: pass labels=.")
-        return (self.generator if training else self.sampling_generator)([z, labels], training=training)
-
-    def generate(self, n, labels=None, seed=None, batch_size=256, z=None):
-        """`n` samples of the requested classes: images as numpy float32 in [0, 1] `(n, H, W, C)`,
-        vectors in data units.
-
-        Args:
-            n: number of samples.
-            labels: `n` integer class indices in `[0, num_classes)` (or one int for all);
-                `None` cycles through the classes `0, 1, ..., K-1, 0, ...`.
-            seed: an int makes the output reproducible (same seed and labels, same samples).
-            batch_size: samples decoded at a time.
-            z: optional latent vectors `(n, latent_dim)` instead of prior samples.
-
-        Raises:
-            ValueError: labels out of range, not integers, or not `n` of them; `z` of the wrong shape.
-        """
-        n = check_positive_int(n, "n")
-        batch_size = check_positive_int(batch_size, "batch_size")
-        y = label_utils.resolve_labels(n, labels, self.num_classes)
-        z = self.sample_latent(n, seed) if z is None else np.asarray(z, np.float32)
-        if z.shape != (n, self.latent_dim):
-            raise ValueError(f"z must have shape ({n}, {self.latent_dim}), got {z.shape}.")
-        out = []
-        for i in range(0, n, batch_size):
-            zb, yb = ops.convert_to_tensor(z[i : i + batch_size]), ops.convert_to_tensor(y[i : i + batch_size])
-            out.append(ops.convert_to_numpy(self.to_data_space(self.sampling_generator([zb, yb], training=False))))
-        return np.concatenate(out).astype(np.float32)
-
     def label_embeddings(self):
         """The generator's learned label embeddings, `(num_classes, embedding_dim)` numpy."""
         return np.asarray(networks.class_embeddings(self.sampling_generator), np.float32)
@@ -236,21 +142,10 @@ class ConditionalAdversarialModel(AdversarialModel):
         return np.concatenate(out).astype(np.float32)
 
     # ------------------------------------------------------------------ one step, as tensors
-    def unpack_batch(self, data):
-        """`(x, labels)` of a labelled batch, `x` checked against `data_shape`, labels int32 `(B,)`."""
-        x, y = label_utils.unpack_labelled_batch(data, type(self).__name__)
-        return self.unpack_data(x), y
-
     def sample_labels(self, batch_size, data=None):
         """Uniformly random labels `(batch_size,)` int32, drawn through the model's noise hook."""
         u = self.noise("uniform", (batch_size,), "labels", data)
         return ops.minimum(ops.cast(ops.floor(u * self.num_classes), "int32"), self.num_classes - 1)
-
-    def conditional_discriminator_objective(self, real, labels, z, training=True, **kwargs):  # pragma: no cover
-        raise NotImplementedError
-
-    def conditional_generator_objective(self, z, labels, training=True):  # pragma: no cover - abstract
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ the step, described for the trainers
     def generator_log_names(self):
@@ -261,11 +156,6 @@ class ConditionalAdversarialModel(AdversarialModel):
         d, g = super().training_updates()
         return (d, Update(g.name, g.networks, g.optimizer, g.objective, g.loss_name, self.generator_log_names(),
                           generator_phase=True))
-
-    def prepare_batch(self, data):
-        self._require_compiled()
-        x, y = self.unpack_batch(data)
-        return {"x": self.to_model_space(x), "labels": label_utils.checked_batch_labels(self, y)}
 
     def discriminator_objective(self, batch, noise, training=True):
         return self.conditional_discriminator_objective(batch["x"], batch["labels"], noise["z_d"], training=training,
@@ -318,7 +208,7 @@ class ConditionalGAN(ConditionalAdversarialModel):
         if conditioning not in networks.conditional.CONDITIONINGS:
             raise ValueError(f"conditioning must be one of {networks.conditional.CONDITIONINGS}, got {conditioning!r}.")
         self.conditioning = conditioning
-        self.gp_weight = _number(gp_weight, "gp_weight")
+        self.gp_weight = check_number(gp_weight, "gp_weight")
         self.default_n_critic = 5 if objective == "wgan-gp" else 1
         super().__init__(data_shape=data_shape, num_classes=num_classes, latent_dim=latent_dim, objective=objective,
                          **kwargs)
@@ -330,11 +220,6 @@ class ConditionalGAN(ConditionalAdversarialModel):
             sync_batch_norm=self.sync_batch_norm, seed=self.seed,
             name="critic" if self.objective == "wgan-gp" else "discriminator",
         )
-
-    def check_discriminator(self, discriminator):
-        x = keras.KerasTensor((None,) + self.data_shape)
-        label = keras.KerasTensor((None, 1), dtype="int32")
-        _check_conditional_network(discriminator, "discriminator", [x, label], [(1,)])
 
     def default_optimizers(self):
         if self.objective == "wgan-gp":
@@ -352,9 +237,7 @@ class ConditionalGAN(ConditionalAdversarialModel):
 
     def gradient_penalty(self, real, fake, labels, eps, training=True):
         """`E[(||grad_x D(x_hat | y)||_2 - 1)^2]` on `x_hat = eps x + (1 - eps) x_fake`, the label held fixed."""
-        x_hat = losses.interpolates(real, fake, eps)
-        grads = trainers.input_gradients(lambda x: self._score(x, labels, training), x_hat)
-        return losses.gradient_penalty_from_gradients(grads)
+        return gradient_penalty(lambda x: self._score(x, labels, training), real, fake, eps)
 
     def step_noise(self, batch):
         noise = super().step_noise(batch)
@@ -414,17 +297,14 @@ class ACGAN(ConditionalAdversarialModel):
         class_loss_weight: `w`, the weight of the class terms, >= 0 (the paper: 1).
         generator_loss: `"non_saturating"` or `"minimax"` (the source term of G's loss).
         fake_class_loss: whether D's class term includes the fakes (`True`, the paper's
-            `L_C`) or only real images (`False`). In one short Fashion-MNIST check (1,500
-            steps at batch 64, one seed, conv nets with 32 base filters) the paper's form
-            reached 39.7% conditional accuracy with 7 classes covered, real-only 90.0%
-            with 9: with fakes in its class loss, D can learn to recognise the generator's
-            own class cues rather than the real classes'.
+            `L_C`) or only real images (`False`): with fakes in its class loss, D can learn to
+            recognise the generator's own class cues rather than the real classes'
+            (measured in docs/tutorials/conditional.md, "AC-GAN").
 
     The generator: with the default `label_combination="concat"` and this unconditional
-    discriminator, the generator learned to ignore `z` and draw one image per class
-    (Fashion-MNIST, seed 0: FD 237 at 2,000 samples after 30,000 steps, and 306 after 3,000
-    with `class_loss_weight=0`); `label_combination="multiply"` (`z * embedding`, the registry's
-    `fast` recipe) reached FD 29.1 with 96.8% conditional accuracy after 4,500 steps.
+    discriminator, the generator can learn to ignore `z` and draw one image per class;
+    `label_combination="multiply"` (`z * embedding`, the registry's `fast` recipe) keeps `z` in
+    play (measured in docs/tutorials/conditional.md).
 
     History: `d_loss`, `g_loss`, `d_real`, `d_fake` (mean source logits), `class_loss`
     (D's class cross-entropy on real + fake batches, whatever `fake_class_loss`),
@@ -433,7 +313,7 @@ class ACGAN(ConditionalAdversarialModel):
 
     def __init__(self, data_shape=None, num_classes=10, latent_dim=128, class_loss_weight=1.0,
                  generator_loss="non_saturating", fake_class_loss=True, **kwargs):
-        self.class_loss_weight = _number(class_loss_weight, "class_loss_weight")
+        self.class_loss_weight = check_number(class_loss_weight, "class_loss_weight")
         if not isinstance(fake_class_loss, bool):
             raise ValueError(f"fake_class_loss must be True or False, got {fake_class_loss!r}.")
         self.fake_class_loss = fake_class_loss
@@ -449,8 +329,8 @@ class ACGAN(ConditionalAdversarialModel):
         )
 
     def check_discriminator(self, discriminator):
-        x = keras.KerasTensor((None,) + self.data_shape)
-        _check_conditional_network(discriminator, "discriminator", x, [(1,), (self.num_classes,)])
+        return check_network(discriminator, "discriminator", self.data_shape, [(1,), (self.num_classes,)],
+                             input_names="x", output_names=["source", "class logits"])
 
     def extra_metric_names(self):
         return ("class_loss", "real_class_accuracy", "fake_class_accuracy")
@@ -491,7 +371,6 @@ class ACGAN(ConditionalAdversarialModel):
 
     def get_config(self):
         config = super().get_config()
-        config.pop("objective", None)
         config.update(class_loss_weight=self.class_loss_weight, generator_loss=self.generator_loss_name,
                       fake_class_loss=self.fake_class_loss)
         return config

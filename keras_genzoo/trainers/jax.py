@@ -19,9 +19,8 @@ import jax
 import jax.numpy as jnp
 import keras
 from keras import ops
-from keras.src.backend.common.stateless_scope import get_stateless_scope
 
-from keras_genzoo.trainers import steps
+from keras_genzoo.trainers import keras_private, steps
 from keras_genzoo.trainers.steps import update_variables
 from keras_genzoo.trainers.optimizer_group import OptimizerGroup
 
@@ -162,7 +161,7 @@ class Trainer:
 
     # ------------------------------------------------------------------ primitives
     def input_gradients(self, fn, x):
-        outer = get_stateless_scope()
+        outer = keras_private.current_stateless_scope()
 
         def total(x_):
             # Reads the values of the enclosing stateless step; whatever `fn` assigns inside

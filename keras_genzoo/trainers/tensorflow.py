@@ -19,7 +19,7 @@ from __future__ import annotations
 import tensorflow as tf
 from keras import ops
 
-from keras_genzoo.trainers import steps
+from keras_genzoo.trainers import keras_private, steps
 from keras_genzoo.trainers.steps import update_variables
 
 #: Keras versions on which `log_values`' multi-worker workaround was tested (two worker
@@ -43,7 +43,7 @@ def replica_id():
 def in_multi_worker_mode():
     """True inside a `MultiWorkerMirroredStrategy` that spans more than one worker."""
     strategy = tf.distribute.get_strategy()
-    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode()
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and keras_private.in_multi_worker_mode(strategy)
 
 
 #: the phase of a step that decides from the step counter, in the graph, whether the generator updates
