@@ -88,6 +88,23 @@ class TrainingHealth(keras.callbacks.Callback):
         raise_error: raise `FloatingPointError` instead of stopping gracefully.
 
     After a stop, `self.message` says which quantity went bad and at which step.
+
+    Example:
+
+        >>> model = gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4)
+        >>> model.compile()
+        >>> x = np.random.default_rng(0).random((16, 8, 8, 1), dtype="float32")
+        >>> health = gz.callbacks.TrainingHealth(check_weights_every=1)
+        >>> _ = model.fit(x, batch_size=8, epochs=1, callbacks=[health], verbose=0)
+        >>> print(health.message)  # nothing went wrong
+        None
+        >>> kernel = model.discriminator.weights[0]
+        >>> _ = kernel.assign(np.full(kernel.shape, np.nan, "float32"))  # make the discriminator diverge
+        >>> health = gz.callbacks.TrainingHealth(raise_error=True)
+        >>> _ = model.fit(x, batch_size=8, epochs=1, callbacks=[health], verbose=0)
+        Traceback (most recent call last):
+        ...
+        FloatingPointError: TrainingHealth: the discriminator ... diverged: d_fake=nan, ... at step 1: not finite; ...
     """
 
     def __init__(self, check_weights_every=100, patience=200, win_probability=0.05, raise_error=False):

@@ -25,6 +25,19 @@ class PlainProgress(keras.callbacks.Callback):
     Args:
         interval: seconds between lines within an epoch (`None`: only epoch lines).
         stream: a text stream; `None` writes to the current `sys.stdout`.
+
+    Example:
+
+        >>> import io
+        >>> model = gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4)
+        >>> model.compile()
+        >>> x = np.random.default_rng(0).random((16, 8, 8, 1), dtype="float32")
+        >>> log = io.StringIO()
+        >>> progress = gz.callbacks.PlainProgress(stream=log)  # to sys.stdout by default
+        >>> _ = model.fit(x, batch_size=8, epochs=2, verbose=0, callbacks=[progress])
+        >>> print(log.getvalue())  # doctest: +ELLIPSIS
+        epoch 1/2 - 2 steps - ...s - d_fake: ... - d_loss: ... - d_real: ... - g_loss: ...
+        epoch 2/2 - 2 steps - ...s - d_fake: ... - d_loss: ... - d_real: ... - g_loss: ...
     """
 
     def __init__(self, interval=30.0, stream=None):

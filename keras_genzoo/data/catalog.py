@@ -39,6 +39,16 @@ class DatasetSpec:
             x_test, y_test` layout).
         sklearn: `True` when the data ships inside scikit-learn (always available offline).
         description: one line for listings.
+
+    Example:
+
+        >>> spec = gz.data.get_spec("fashion_mnist")
+        >>> isinstance(spec, gz.data.DatasetSpec)
+        True
+        >>> spec.image_shape, spec.num_classes, spec.num_examples
+        ((28, 28, 1), 10, {'train': 60000, 'test': 10000})
+        >>> spec.class_names[:3], spec.tfds_name
+        (('T-shirt/top', 'Trouser', 'Pullover'), 'fashion_mnist')
     """
 
     name: str
@@ -123,7 +133,18 @@ CATALOG: dict[str, DatasetSpec] = {
 
 
 def get_spec(name: str) -> DatasetSpec:
-    """Returns the `DatasetSpec` of `name`, or raises `ValueError` listing the known names."""
+    """Returns the `DatasetSpec` of `name`, or raises `ValueError` listing the known names.
+
+    Example:
+
+        >>> spec = gz.data.get_spec("digits")
+        >>> spec.image_shape, spec.num_classes, spec.sklearn
+        ((16, 16, 1), 10, True)
+        >>> gz.data.get_spec("imagenet")
+        Traceback (most recent call last):
+        ...
+        ValueError: Unknown dataset 'imagenet'. Known datasets: celeb_a, cifar10, digits, fashion_mnist, mnist. ...
+    """
     if not isinstance(name, str) or name not in CATALOG:
         raise ValueError(
             f"Unknown dataset {name!r}. Known datasets: {', '.join(sorted(CATALOG))}. "

@@ -30,7 +30,16 @@ def _positive_float(value, name):
 
 
 def ring_centers(modes=8, radius=2.0):
-    """`(modes, 2)` float64 centres at angles `2 pi k / modes` on a circle of `radius`."""
+    """`(modes, 2)` float64 centres at angles `2 pi k / modes` on a circle of `radius`.
+
+    Example:
+
+        >>> centers = gz.data.ring_centers()  # the unrolled-GAN ring: 8 modes, radius 2
+        >>> centers.shape, centers.dtype
+        ((8, 2), dtype('float64'))
+        >>> centers[0].tolist(), np.linalg.norm(centers, axis=1).round(6).tolist()
+        ([2.0, 0.0], [2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0])
+    """
     modes = _positive_int(modes, "modes")
     radius = _positive_float(radius, "radius")
     angles = 2.0 * np.pi * np.arange(modes) / modes
@@ -38,7 +47,17 @@ def ring_centers(modes=8, radius=2.0):
 
 
 def grid_centers(size=5, spacing=2.0):
-    """`(size**2, 2)` float64 centres of a `size x size` grid with `spacing`, centred on 0."""
+    """`(size**2, 2)` float64 centres of a `size x size` grid with `spacing`, centred on 0.
+
+    Example:
+
+        >>> gz.data.grid_centers(size=3, spacing=2.0).tolist()
+        [[-2.0, -2.0], [-2.0, 0.0], [-2.0, 2.0],
+         [0.0, -2.0], [0.0, 0.0], [0.0, 2.0],
+         [2.0, -2.0], [2.0, 0.0], [2.0, 2.0]]
+        >>> gz.data.grid_centers().shape  # VEEGAN/PacGAN: 5 x 5 on {-4, -2, 0, 2, 4}^2
+        (25, 2)
+    """
     size = _positive_int(size, "size")
     spacing = _positive_float(spacing, "spacing")
     axis = (np.arange(size) - (size - 1) / 2.0) * spacing
@@ -56,6 +75,15 @@ def sample_mixture(n, centers, std, seed=None, weights=None, return_labels=False
         seed: an int makes the draw reproducible.
         weights: optional `(K,)` mixing weights (positive, summing to 1); uniform if `None`.
         return_labels: also return the `(n,)` int component of each sample.
+
+    Example:
+
+        >>> x, labels = gz.data.sample_mixture(1000, [[0.0, 0.0], [5.0, 5.0]], std=0.1, seed=0,
+        ...                                    weights=[0.25, 0.75], return_labels=True)
+        >>> x.shape, x.dtype, labels.shape
+        ((1000, 2), dtype('float32'), (1000,))
+        >>> np.bincount(labels).tolist()  # about 250 and 750
+        [231, 769]
     """
     n = _positive_int(n, "n")
     std = _positive_float(std, "std")
@@ -100,6 +128,15 @@ def ring_of_gaussians(n, modes=8, radius=2.0, std=0.02, seed=None, batch_size=No
 
     Returns:
         numpy float32 `(n, 2)`, or a `tf.data.Dataset` of float32 `(batch_size, 2)`.
+
+    Example:
+
+        >>> x = gz.data.ring_of_gaussians(1000, seed=0)
+        >>> x.shape, x.dtype
+        ((1000, 2), dtype('float32'))
+        >>> ds = gz.data.ring_of_gaussians(1000, seed=0, batch_size=128)  # for GAN.fit
+        >>> ds.element_spec.shape, sum(1 for _ in ds)  # full batches only
+        (TensorShape([128, 2]), 7)
     """
     x = sample_mixture(n, ring_centers(modes, radius), std, seed=seed)
     return x if batch_size is None else _as_dataset(x, batch_size, seed)
@@ -109,6 +146,15 @@ def grid_of_gaussians(n, size=5, spacing=2.0, std=0.05, seed=None, batch_size=No
     """Samples of a `size x size` grid of equal Gaussians (VEEGAN/PacGAN: 5 x 5, spacing 2, sigma 0.05).
 
     Same arguments and return value as `ring_of_gaussians`.
+
+    Example:
+
+        >>> x = gz.data.grid_of_gaussians(1000, seed=0)
+        >>> x.shape, x.dtype
+        ((1000, 2), dtype('float32'))
+        >>> result = gz.metrics.mixture_mode_coverage(x, gz.data.grid_centers(), std=0.05)
+        >>> float(result)  # real samples cover all 25 modes
+        25.0
     """
     x = sample_mixture(n, grid_centers(size, spacing), std, seed=seed)
     return x if batch_size is None else _as_dataset(x, batch_size, seed)

@@ -87,6 +87,14 @@ class DatasetInfo:
         source: the source `load(name)` would read now, e.g. `"local IDX (/usr/share/...)"`, or
             `None` when no source has the data offline.
         description: one line about the data.
+
+    Example:
+
+        >>> about = gz.data.info("digits")
+        >>> isinstance(about, gz.data.DatasetInfo)
+        True
+        >>> about.image_shape, about.num_classes, about.num_examples
+        ((16, 16, 1), 10, {'train': 1437, 'test': 360})
     """
 
     name: str
@@ -99,12 +107,27 @@ class DatasetInfo:
 
 
 def names() -> list[str]:
-    """The dataset names `load` accepts."""
+    """The dataset names `load` accepts.
+
+    Example:
+
+        >>> gz.data.names()
+        ['celeb_a', 'cifar10', 'digits', 'fashion_mnist', 'mnist']
+    """
     return sorted(CATALOG)
 
 
 def info(name: str, data_dir=None) -> DatasetInfo:
-    """Shape, classes, split sizes and the source `load(name)` would use, without loading anything."""
+    """Shape, classes, split sizes and the source `load(name)` would use, without loading anything.
+
+    Example:
+
+        >>> about = gz.data.info("digits")
+        >>> about.source  # digits ship with scikit-learn: always offline
+        'scikit-learn bundled data (sklearn.datasets.load_digits)'
+        >>> about.class_names[:3], about.num_examples["test"]
+        (('0', '1', '2'), 360)
+    """
     spec = get_spec(name)
     try:
         source = sources.resolve_source(spec, "auto", data_dir=data_dir, download=False).describe()
@@ -189,6 +212,19 @@ def load(
         ValueError: unknown name, bad split, batch size, image range or image size; a local
             copy that is truncated or has the wrong number of examples.
         FileNotFoundError: no source has the data (the message says what was tried).
+
+    Example:
+
+        >>> ds = gz.data.load("digits", split="train", batch_size=32, seed=0)
+        >>> images = next(iter(ds))
+        >>> tuple(images.shape), images.dtype.name
+        ((32, 16, 16, 1), 'float32')
+        >>> float(images.numpy().min()) >= 0.0 and float(images.numpy().max()) <= 1.0
+        True
+        >>> ds_xy = gz.data.load("digits", split="test[:10]", batch_size=10, with_labels=True)
+        >>> images, labels = next(iter(ds_xy))
+        >>> labels.dtype.name, labels.numpy().tolist()
+        ('int64', [2, 3, 4, 5, 6, 7, 8, 9, 0, 9])
     """
     spec = get_spec(name)
     batch_size = check_batch_size(batch_size)
@@ -284,6 +320,19 @@ def from_array(
     Raises:
         ValueError: wrong rank or dtype, NaN/Inf, values outside the stated range, an empty
             array, or labels of the wrong shape, dtype or range.
+
+    Example:
+
+        >>> x = np.random.default_rng(0).integers(0, 256, size=(10, 8, 8, 1), dtype=np.uint8)
+        >>> ds = gz.data.from_array(x, y=np.arange(10) % 2, batch_size=4, shuffle=False)
+        >>> images, labels = next(iter(ds))
+        >>> tuple(images.shape), images.dtype.name, labels.numpy().tolist()
+        ((4, 8, 8, 1), 'float32', [0, 1, 0, 1])
+        >>> [int(batch.shape[0]) for batch, _ in ds]
+        [4, 4, 2]
+        >>> vectors = gz.data.from_array(np.ones((6, 2), "float32"), batch_size=3)  # data units, unscaled
+        >>> next(iter(vectors)).shape
+        TensorShape([3, 2])
     """
     x = np.asarray(x)
     batch_size = check_batch_size(batch_size)
@@ -355,6 +404,22 @@ def from_directory(
     Raises:
         FileNotFoundError: `path` is not a directory.
         ValueError: bad `image_size`, `batch_size`, `image_range` or `color_mode`, or no images found.
+
+    Example:
+
+        >>> import os, shutil, tempfile
+        >>> root = tempfile.mkdtemp()
+        >>> for label in ("cats", "dogs"):  # one sub-folder per class
+        ...     os.makedirs(os.path.join(root, label))
+        ...     for i in range(3):
+        ...         image = np.zeros((12, 10, 3), "uint8")
+        ...         keras.utils.save_img(os.path.join(root, label, f"{i}.png"), image)
+        >>> ds = gz.data.from_directory(root, image_size=(8, 8), batch_size=4, with_labels=True,
+        ...                             shuffle=False)
+        >>> images, labels = next(iter(ds))
+        >>> tuple(images.shape), labels.numpy().tolist()
+        ((4, 8, 8, 3), [0, 0, 0, 1])
+        >>> shutil.rmtree(root)
     """
     import keras
 

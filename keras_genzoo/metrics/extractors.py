@@ -30,7 +30,21 @@ INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
 
 @dataclasses.dataclass
 class FeatureExtractor:
-    """Maps images in [0, 1] to `(features, probabilities)` (probabilities `None` when it has none)."""
+    """Maps images in [0, 1] to `(features, probabilities)` (probabilities `None` when it has none).
+
+    Made by `get_extractor`; `protocol()` gives the fields a metric records about it.
+
+    Example:
+
+        >>> ex = gz.metrics.get_extractor("digits")
+        >>> ex.name, ex.image_shape, ex.feature_dim
+        ('digits', (16, 16, 1), 128)
+        >>> features, probabilities = ex(np.full((3, 16, 16, 1), 0.5, "float32"))
+        >>> features.shape, probabilities.shape
+        ((3, 128), (3, 10))
+        >>> sorted(ex.protocol())
+        ['extractor', 'feature_dim', 'input_size', 'resize', 'weights']
+    """
 
     name: str
     weights: str
@@ -119,6 +133,17 @@ def get_extractor(spec="fashion_mnist", weights="imagenet"):
     """A `FeatureExtractor` from a name (`"fashion_mnist"`, `"digits"`, `"inception_v3"`) or a `keras.Model`.
 
     `weights` applies to `"inception_v3"` only (`"imagenet"`, a file path, or `None`).
+
+    Example:
+
+        >>> ex = gz.metrics.get_extractor("digits")  # the shipped evaluator for 16x16 digits
+        >>> features, probabilities = ex(np.zeros((2, 16, 16, 1), "float32"))
+        >>> features.shape, probabilities.shape
+        ((2, 128), (2, 10))
+        >>> # Any keras.Model: its output is the feature vector.
+        >>> net = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(4)])
+        >>> gz.metrics.get_extractor(net).protocol()["feature_dim"]
+        4
     """
     if isinstance(spec, FeatureExtractor):
         return spec

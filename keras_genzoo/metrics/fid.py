@@ -23,7 +23,24 @@ def feature_statistics(source, extractor, n, batch_size, seed, name, verbose):
 def compute_reference_statistics(real, extractor="fashion_mnist", n=None, batch_size=250, path=None,
                                  reference_split=None, weights="imagenet", verbose="auto"):
     """Feature statistics of real images (array, dataset or model), optionally saved to `path`
-    (`.npz` with the protocol inside). Returns `(stats, protocol)`."""
+    (`.npz` with the protocol inside). Returns `(stats, protocol)`.
+
+    Example:
+
+        >>> import pathlib, shutil, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "digits_test.npz"
+        >>> real = gz.data.load("digits", split="test", batch_size=120)
+        >>> stats, protocol = gz.metrics.compute_reference_statistics(
+        ...     real, extractor="digits", path=path, reference_split="digits:test")
+        >>> stats.count, protocol["feature_dim"], protocol["reference_split"]
+        (360, 128, 'digits:test')
+        >>> # Later measurements read the saved statistics instead of the real images:
+        >>> fake = gz.data.load("digits", split="train[:200]", batch_size=100)
+        >>> result = gz.metrics.frechet_distance(path, fake, extractor="digits")
+        >>> result.protocol["n_real"], result.protocol["n_fake"], result.protocol["reference_split"]
+        (360, 200, 'digits:test')
+        >>> shutil.rmtree(path.parent)
+    """
     ex = get_extractor(extractor, weights=weights)
     stats = feature_statistics(real, ex, n, batch_size, 0, "real", verbose)
     protocol = dict(ex.protocol(), reference_split=reference_split, n_real=stats.count,
@@ -50,6 +67,18 @@ def frechet_distance(real, fake, extractor="fashion_mnist", n=10000, batch_size=
 
     Returns:
         A `MetricResult` (`float(result)` is the distance) with its protocol record.
+
+    Example:
+
+        >>> real = gz.data.load("digits", split="test", batch_size=100)
+        >>> model = gz.models.DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=4)
+        >>> result = gz.metrics.frechet_distance(real, model, extractor="digits", n=200)
+        >>> print(result)  # doctest: +ELLIPSIS
+        FD (digits features) = ... (digits)
+        >>> result.protocol["n_real"], result.protocol["n_fake"], result.protocol["feature_dim"]
+        (200, 200, 128)
+        >>> float(result) > 0.0  # an untrained generator is far from the data
+        True
     """
     ex = get_extractor(extractor, weights=weights)
     if isinstance(real, (str, bytes)) or hasattr(real, "__fspath__"):

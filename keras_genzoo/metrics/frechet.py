@@ -6,11 +6,11 @@ come from Inception), in float64.
 `Tr((C_r C_g)^(1/2))` is the sum of the square roots of the eigenvalues of `C_r C_g`. Those
 are the eigenvalues of the symmetric positive semi-definite matrix `L^T C_g L` where
 `C_r = L L^T` (Cholesky), so one Cholesky factorisation and one symmetric eigenvalue
-computation (values only) give the trace: real, non-negative, and several times faster than
-`scipy.linalg.sqrtm`. When `C_r` is singular (fewer samples than dimensions) the Cholesky
-factor does not exist; the symmetric square root from an eigendecomposition,
-`C_r^(1/2) C_g C_r^(1/2)`, takes its place. Tiny negative eigenvalues from round-off are
-clipped to 0, so the result is always finite and non-negative.
+computation (values only) give the trace: real, non-negative, and faster than
+`scipy.linalg.sqrtm` (see docs/benchmarks.md, "Metrics"). When `C_r` is singular (fewer
+samples than dimensions) the Cholesky factor does not exist; the symmetric square root from
+an eigendecomposition, `C_r^(1/2) C_g C_r^(1/2)`, takes its place. Tiny negative
+eigenvalues from round-off are clipped to 0, so the result is always finite and non-negative.
 """
 
 from __future__ import annotations
@@ -36,7 +36,17 @@ def trace_sqrt_product(c_r, c_g):
 
 
 def frechet_distance_from_stats(mu_r, c_r, mu_g, c_g):
-    """The Fréchet distance between N(mu_r, C_r) and N(mu_g, C_g)."""
+    """The Fréchet distance between N(mu_r, C_r) and N(mu_g, C_g).
+
+    Example:
+
+        >>> # The means differ by (1, 1): ||m_r - m_g||^2 = 2; the covariances agree.
+        >>> gz.metrics.frechet_distance_from_stats(np.zeros(2), np.eye(2), np.ones(2), np.eye(2))
+        2.0
+        >>> # Same means; Tr(I + 4 I - 2 (4 I)^(1/2)) = 2 + 8 - 8.
+        >>> gz.metrics.frechet_distance_from_stats(np.zeros(2), np.eye(2), np.zeros(2), 4 * np.eye(2))
+        2.0
+    """
     mu_r, mu_g = np.asarray(mu_r, np.float64), np.asarray(mu_g, np.float64)
     c_r, c_g = np.asarray(c_r, np.float64), np.asarray(c_g, np.float64)
     if mu_r.shape != mu_g.shape or c_r.shape != c_g.shape or c_r.shape != mu_r.shape * 2:
@@ -56,6 +66,17 @@ class FeatureStatistics:
 
     Keeps the count, the sum and the sum of outer products, so batches can be added one at
     a time and memory stays `O(d^2)` whatever the number of samples.
+
+    Example:
+
+        >>> rng = np.random.default_rng(0)
+        >>> stats = gz.metrics.FeatureStatistics()
+        >>> for _ in range(3):
+        ...     _ = stats.update(rng.normal(size=(100, 4)))  # update() returns the statistics
+        >>> stats.count, stats.dim
+        (300, 4)
+        >>> stats.mean().shape, stats.covariance().shape
+        ((4,), (4, 4))
     """
 
     def __init__(self, dim=None):
@@ -110,12 +131,15 @@ class FeatureStatistics:
 class FrechetDistance:
     """Streaming Fréchet distance: feed real and generated feature batches, then `result()`.
 
-    ```python
-    fd = FrechetDistance()
-    for batch in real_batches: fd.update_real(extract(batch))
-    for batch in fake_batches: fd.update_fake(extract(batch))
-    fd.result()
-    ```
+    Example:
+
+        >>> rng = np.random.default_rng(0)
+        >>> fd = gz.metrics.FrechetDistance()
+        >>> for _ in range(4):  # e.g. the features of one batch of images at a time
+        ...     _ = fd.update_real(rng.normal(size=(250, 8)))
+        ...     _ = fd.update_fake(rng.normal(loc=1.0, size=(250, 8)))
+        >>> round(fd.result())  # close to ||m_r - m_g||^2 = 8
+        8
     """
 
     def __init__(self):
@@ -135,7 +159,16 @@ class FrechetDistance:
 
 
 def frechet_distance_from_features(f_real, f_fake):
-    """Fréchet distance between two `(n, d)` feature arrays (float64 arithmetic)."""
+    """Fréchet distance between two `(n, d)` feature arrays (float64 arithmetic).
+
+    Example:
+
+        >>> f_real = np.random.default_rng(0).normal(size=(500, 4))
+        >>> round(gz.metrics.frechet_distance_from_features(f_real, f_real), 6)
+        0.0
+        >>> round(gz.metrics.frechet_distance_from_features(f_real, f_real + 2.0), 6)  # shift 2 in 4 dims
+        16.0
+    """
     shapes = (np.shape(f_real), np.shape(f_fake))
     if any(len(s) != 2 for s in shapes) or shapes[0][1] != shapes[1][1]:
         raise ValueError(f"features must be (n, d) arrays with the same d, got {shapes[0]} and {shapes[1]}.")
