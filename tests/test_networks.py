@@ -234,3 +234,120 @@ def test_ema_into_a_frozen_clone_matches_standalone_average():
                                np.asarray(alone.averaged_model()(z, training=False)), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="same architecture"):
         WeightEMA(g, averaged=keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)]))
+
+
+# ----------------------------------------------------------------------------- config == constructor arguments
+def _network_classes():
+    """Every class defined in keras_genzoo/networks/ (layers, constraints, models)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    found = {}
+    for info in pkgutil.iter_modules(gz.networks.__path__):
+        module = importlib.import_module(f"keras_genzoo.networks.{info.name}")
+        for obj in vars(module).values():
+            if inspect.isclass(obj) and obj.__module__ == module.__name__:
+                found[obj.__name__] = obj
+    return found
+
+
+#: an instance of each class, and an input to call it on (None for a constraint: called on a weight)
+_EXAMPLES = {
+    "ClassPrior": (lambda: gz.networks.ClassPrior(3, 4, name="prior"), np.array([0, 2, 1], "int32")),
+    "ClipConstraint": (lambda: gz.networks.ClipConstraint(0.05), None),
+    "LayerNorm": (lambda: gz.networks.LayerNorm(axis=-1, epsilon=1e-3, name="ln"), _z(4, 6)),
+    "Pack": (lambda: gz.networks.Pack(2, name="pack"), _z(4, 6)),
+}
+
+
+def test_every_network_class_has_a_config_example():
+    assert set(_network_classes()) == set(_EXAMPLES), "add an example of each new class to _EXAMPLES"
+
+
+def _constructor_arguments(cls):
+    """Names `cls(...)` takes: its own `__init__` parameters and, through `**kwargs`, its bases'."""
+    import inspect
+
+    names = set()
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        params = inspect.signature(klass.__init__).parameters
+        names |= {n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and n != "self"}
+        if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            break
+        if klass is keras.layers.Layer:  # Layer.__init__(**kwargs) takes these keywords
+            names |= {"dtype", "name", "trainable", "autocast", "input_shape", "input_dim", "batch_input_shape",
+                      "batch_size", "activity_regularizer"}
+            break
+    return names
+
+
+@pytest.mark.parametrize("name", sorted(_EXAMPLES))
+def test_network_class_config_is_its_constructor_arguments(name):
+    make, x = _EXAMPLES[name]
+    obj = make()
+    cls = type(obj)
+    config = obj.get_config()
+    assert set(config) <= _constructor_arguments(cls), set(config) - _constructor_arguments(cls)
+    clone = cls.from_config(config)
+    assert type(clone) is cls and clone.get_config() == config
+    # the same object through Keras' own serialisation
+    again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(obj))
+    assert type(again) is cls and again.get_config() == config
+    if x is None:  # a constraint: the same function of a weight
+        w = keras.ops.convert_to_tensor(np.linspace(-1, 1, 12, dtype="float32").reshape(3, 4))
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(clone(w)), keras.ops.convert_to_numpy(obj(w)))
+        return
+    obj(x), clone(x)  # build both
+    rng = np.random.default_rng(0)
+    for v in obj.weights:  # weights that differ from their initial values, so that copying them matters
+        v.assign(keras.ops.convert_to_numpy(v) + rng.normal(size=v.shape).astype("float32"))
+    clone.set_weights(obj.get_weights())
+    for a, b in zip(keras.tree.flatten(obj(x)), keras.tree.flatten(clone(x))):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
+
+
+def test_network_classes_refuse_bad_arguments():
+    for bad in (0, -0.01, float("nan"), float("inf"), True, "0.01"):
+        with pytest.raises(ValueError, match="clip_value must be a number > 0"):
+            gz.networks.ClipConstraint(bad)
+    with pytest.raises(ValueError, match="num_classes must be a positive integer, got 0"):
+        gz.networks.ClassPrior(0, 4)
+    with pytest.raises(ValueError, match="latent_dim must be a positive integer, got 2.0"):
+        gz.networks.ClassPrior(3, 2.0)
+    with pytest.raises(ValueError, match="LayerNorm does not implement rms_scaling=True"):
+        gz.networks.LayerNorm(rms_scaling=True)
+
+
+# ----------------------------------------------------------------------------- one initializer helper, one validator
+def test_initializers_seed_each_layer_apart():
+    from keras_genzoo.networks import initializers
+
+    assert initializers.offset_seed(None, 100) is None and initializers.offset_seed(3, 100) == 103
+    a = np.asarray(initializers.glorot(3, 1)((4, 5)))
+    np.testing.assert_array_equal(a, np.asarray(keras.initializers.GlorotUniform(seed=4)((4, 5))))
+    np.testing.assert_array_equal(np.asarray(initializers.dcgan_initializer(3, 2)((4, 5))),
+                                  np.asarray(keras.initializers.RandomNormal(0.0, 0.02, seed=5)((4, 5))))
+    assert gz.networks.dcgan_initializer is initializers.dcgan_initializer
+
+
+@pytest.mark.parametrize(
+    "build, match",
+    [
+        (lambda: gz.networks.conditional_generator(4, (8, 8), 3), r"data_shape must be \(d,\) for vectors or \(H, W, C\)"),
+        (lambda: gz.networks.conditional_discriminator((0,), 3), "each dimension must be a positive integer, got 0"),
+        (lambda: gz.networks.acgan_discriminator((10, 8, 1), 3), "divisible by 4"),
+        (lambda: gz.networks.conditional_discriminator((4,), 3, conditioning="film"), "conditioning must be one of"),
+        (lambda: gz.networks.conditional_generator(4, (4,), 3, label_combination="add"),
+         "label_combination must be one of"),
+        (lambda: gz.networks.label_classifier(SHAPE, 0), "num_classes must be a positive integer, got 0"),
+        (lambda: gz.networks.conditional_encoder(SHAPE, 3, 2, hidden_units=2.5),
+         "hidden_units must be a positive integer, got 2.5"),
+        (lambda: gz.networks.dcgan_discriminator(SHAPE, normalization="group"), "normalization must be one of"),
+    ],
+)
+def test_builders_refuse_bad_arguments(build, match):
+    with pytest.raises(ValueError, match=match):
+        build()

@@ -79,22 +79,22 @@ def _adam(lr, beta_1=0.5, beta_2=0.999):
     return optimizers
 
 
-#: Tuned for quality per CPU-second on 2 cores (docs/benchmarks.md, "Recipes"): half-width
-#: networks, batch 32, Adam 1e-3 (beta_1 0.5). Fashion-MNIST, seed 0: FD 74.0 at 2,000 samples
-#: after 9,000 steps (287 CPU-s), against FD 189.5 for the paper recipe after 549 CPU-s.
-#: Sampling from a moving average of the generator's weights (decay 0.999) took a 24,000-step
-#: run to FD 49.8 at 10,000 samples (docs/benchmarks.md, "The zoo budget").
+#: Tuned for image quality per CPU-second on 2 cores: half-width networks, batch 32, Adam 1e-3
+#: (beta_1 0.5), and sampling from a moving average of the generator's weights. How it compares
+#: with the paper recipe: docs/benchmarks.md, "Recipes: image quality per CPU-second"; how far
+#: longer runs take it: "The zoo budget: FD ≤ 50 at 10,000 samples".
 _DCGAN_FAST = Recipe(
     "Half-width DCGAN (base_filters=32), batch 32, Adam(1e-3, beta_1=0.5) for both networks, "
-    "samples from a 0.999 moving average of the generator's weights: FD 200 on Fashion-MNIST "
-    "8.9x sooner per CPU-second than the paper recipe (docs/benchmarks.md).",
+    "samples from a 0.999 moving average of the generator's weights; tuned for image quality per "
+    "CPU-second (docs/benchmarks.md, \"Recipes: image quality per CPU-second\").",
     model_kwargs={"base_filters": 32, "ema_decay": 0.999},
     compile_kwargs=_adam(1e-3),
     batch_size=32,
 )
 
 #: The fast recipe for short runs (genzoo demo, up to ~10,000 steps): a 0.999 average lags the
-#: raw generator while it still improves quickly; 0.995 does not (docs/benchmarks.md, "Recipes").
+#: raw generator while it still improves quickly; 0.995 does not (docs/benchmarks.md, "The fast
+#: recipe and the demo budget").
 _DCGAN_DEMO = dataclasses.replace(
     _DCGAN_FAST,
     description="The fast recipe with the generator's weights averaged at decay 0.995, for runs of up to "
@@ -103,11 +103,10 @@ _DCGAN_DEMO = dataclasses.replace(
 )
 
 #: The DCGAN fast recipe carried over to the conditional GAN. The discriminator conditions by
-#: concatenation: after 6,000 steps (seed 0) it scored FD 40.4 at 2,000 samples with 88.2%
-#: conditional accuracy, where the projection discriminator scored FD 264 (58.7%) with the
-#: inner product on pooled features and FD 133 (82%, 30,000 steps) on the flattened features:
-#: at this learning rate the projection term makes the discriminator confident (real logits
-#: rising to 9) and the generator stalls (docs/tutorials/conditional.md).
+#: concatenation, which beat the projection discriminator (on pooled or flattened features) in
+#: both FD and conditional accuracy: at this learning rate the projection term makes the
+#: discriminator over-confident and the generator stalls (docs/tutorials/conditional.md,
+#: "Measured on Fashion-MNIST").
 _CGAN_FAST = dataclasses.replace(
     _DCGAN_FAST,
     description="The DCGAN fast recipe with a concatenation discriminator (one-hot label maps as extra "
@@ -115,16 +114,16 @@ _CGAN_FAST = dataclasses.replace(
     model_kwargs={**_DCGAN_FAST.model_kwargs, "conditioning": "concat"},
 )
 #: AC-GAN on the DCGAN fast recipe. Its discriminator is unconditional, and with the default
-#: generator (z concatenated with the label embedding) the generator learned to ignore z: one
-#: image per class, FD 237 at 2,000 samples after 30,000 steps, even with the class loss
-#: switched off (FD 306). Multiplying z by the embedding keeps z in play: FD 92.4 and 90.2%
-#: conditional accuracy after 2,250 steps (seed 0, docs/tutorials/conditional.md).
+#: generator (z concatenated with the label embedding) the generator learned to ignore z and
+#: drew one image per class, even with the class loss switched off. Multiplying z by the
+#: embedding keeps z in play (docs/tutorials/conditional.md, "Keep z in play: multiply it by
+#: the label", and the table in "Measured on Fashion-MNIST").
 _ACGAN_FAST = dataclasses.replace(
     _DCGAN_FAST,
     description="The DCGAN fast recipe for AC-GAN: base_filters=32, batch 32, Adam(1e-3, beta_1=0.5), "
     "generator weights averaged with decay 0.999, a generator fed z times its label embedding "
     "(label_combination='multiply'), and the discriminator's class loss on real images only "
-    "(fake_class_loss=False: 90% conditional accuracy where the paper's form gave 40%).",
+    "(fake_class_loss=False; docs/tutorials/conditional.md, \"AC-GAN: make the discriminator name the class\").",
     model_kwargs={**_DCGAN_FAST.model_kwargs, "fake_class_loss": False, "label_combination": "multiply"},
 )
 
@@ -136,8 +135,8 @@ _PAPER_EMA = Recipe(
 )
 
 #: WGAN-GP at the DCGAN fast recipe's width and batch, with a shorter critic schedule. Adam at
-#: 5e-4 rather than 2e-4: FD at 2,000 samples 295 / 196 / 164 after 1,500 / 3,000 / 4,500 critic
-#: steps against 386 / 295 / 227 (Fashion-MNIST, seed 0; 2e-4 reached 54.8 after 52,500 steps).
+#: 5e-4 rather than 2e-4: it reached a given FD in fewer critic steps (docs/benchmarks.md,
+#: "WGAN-GP on images: the `fast` recipe").
 _WGANGP_FAST = Recipe(
     "Half-width networks (base_filters=32), batch 32, n_critic 2, gradient penalty 10, "
     "Adam(5e-4, beta_1=0.5, beta_2=0.9) for both networks, generator weights averaged with decay 0.999.",
@@ -148,10 +147,8 @@ _WGANGP_FAST = Recipe(
 
 #: WGAN with clipping at the DCGAN fast recipe's width and batch. RMSprop as in the paper (it
 #: warns against momentum with clipping) at 4x the paper's rate; two critic updates per generator
-#: update and clipping at 0.05 buy more generator progress per CPU-second: FD at 2,000 samples
-#: 354 / 318 / 265 after 1.6 / 2.4 / 3.2 CPU-minutes (1,500 / 2,250 / 3,000 generator updates),
-#: where n_critic 5 with clipping 0.05 scored 402 / 358 / 327 after 3.1 / 4.7 / 6.4 CPU-minutes
-#: (Fashion-MNIST, seed 0).
+#: update and clipping at 0.05 buy more generator progress per CPU-second than n_critic 5
+#: (docs/benchmarks.md, "WGAN with weight clipping on images: far slower than WGAN-GP").
 _WGAN_FAST = Recipe(
     "Half-width networks (base_filters=32), batch 32, n_critic 2, clipping 0.05, RMSprop(2e-4) for both "
     "networks (4x the paper's rate), generator weights averaged with decay 0.999.",
@@ -162,9 +159,8 @@ _WGAN_FAST = Recipe(
 )
 
 #: The conditional VAE with a learned Gaussian per class as its prior and the sigma-VAE's calibrated
-#: Gaussian decoder: conditional accuracy 74.8% (prior samples) and FD 99.3 at 2,000 samples after 10
-#: epochs, where the standard prior with the Bernoulli decoder scored 61.6% and FD 173.8 (latent 16,
-#: Fashion-MNIST, seed 0; docs/tutorials/conditional.md).
+#: Gaussian decoder, which beat the standard prior with the Bernoulli decoder in both conditional
+#: accuracy and FD (docs/tutorials/conditional.md, "Measured on Fashion-MNIST").
 _CVAE_FAST = Recipe(
     "Latent size 16, prior='learned' (a Gaussian per class), likelihood='calibrated_gaussian', "
     "class_loss_weight=50 (a classifier of real data; prior samples must be classified as their label), "

@@ -1,5 +1,6 @@
 """Network builders, usable on their own: MLP and convolutional generators, discriminators,
-encoders and decoders, and their conditional (label-aware) counterparts."""
+encoders and decoders, and their conditional (label-aware) counterparts; their seeded
+initialisers (`keras_genzoo.networks.initializers`)."""
 
 from keras_genzoo.networks.conditional import (
     acgan_discriminator,
@@ -12,13 +13,8 @@ from keras_genzoo.networks.conditional import (
     synthesis_network,
 )
 from keras_genzoo.networks.constraints import ClipConstraint
-from keras_genzoo.networks.conv import (
-    conv_decoder,
-    conv_encoder,
-    dcgan_discriminator,
-    dcgan_generator,
-    dcgan_initializer,
-)
+from keras_genzoo.networks.conv import conv_decoder, conv_encoder, dcgan_discriminator, dcgan_generator
+from keras_genzoo.networks.initializers import dcgan_initializer, glorot
 from keras_genzoo.networks.layers import ClassPrior, LayerNorm
 from keras_genzoo.networks.mlp import Pack, mlp_decoder, mlp_discriminator, mlp_encoder, mlp_generator
 
@@ -40,6 +36,7 @@ __all__ = [
     "dcgan_discriminator",
     "dcgan_generator",
     "dcgan_initializer",
+    "glorot",
     "mlp_decoder",
     "mlp_discriminator",
     "mlp_encoder",

@@ -27,12 +27,13 @@ Conditioning schemes:
 from __future__ import annotations
 
 import math
-import numbers
 
 import keras
 from keras import layers
 
-from keras_genzoo.networks.conv import _check_image_shape, _norm, dcgan_initializer
+from keras_genzoo.networks.conv import _check_image_shape, _norm
+from keras_genzoo.networks.initializers import dcgan_initializer, glorot, normal, offset_seed
+from keras_genzoo.utils.validation import check_choice, check_positive_int, resolve_data_shape
 
 CONDITIONINGS = ("projection", "concat")
 #: How a conditional generator joins z and the label embedding.
@@ -40,16 +41,6 @@ LABEL_COMBINATIONS = ("concat", "multiply")
 #: Names that are part of the contract (class interpolation reads them).
 EMBEDDING_LAYER = "label_embedding"
 SYNTHESIS_NETWORK = "synthesis"
-
-
-def _positive(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
-
-
-def _glorot(seed, index):
-    return keras.initializers.GlorotUniform(seed=None if seed is None else seed + index)
 
 
 def _label_input():
@@ -72,9 +63,7 @@ def _label_maps(label, num_classes, height, width):
 # --------------------------------------------------------------------------- generators
 def check_label_combination(value):
     """`value` if it is one of `LABEL_COMBINATIONS`; otherwise a ValueError naming them."""
-    if value not in LABEL_COMBINATIONS:
-        raise ValueError(f"label_combination must be one of {LABEL_COMBINATIONS}, got {value!r}.")
-    return value
+    return check_choice(value, "label_combination", LABEL_COMBINATIONS)
 
 
 def _join(z, e, combination):
@@ -110,9 +99,9 @@ def _mlp_synthesis(latent_dim, embedding_dim, data_shape, hidden_units, output_a
     e = keras.Input((embedding_dim,), name="label_embedding")
     h = _join(z, e, combination)
     for i, units in enumerate(hidden_units):
-        h = layers.Dense(units, activation="relu", kernel_initializer=_glorot(seed, i), name=f"dense_{i}")(h)
+        h = layers.Dense(units, activation="relu", kernel_initializer=glorot(seed, i), name=f"dense_{i}")(h)
     h = layers.Dense(
-        math.prod(data_shape), activation=output_activation, kernel_initializer=_glorot(seed, len(hidden_units)),
+        math.prod(data_shape), activation=output_activation, kernel_initializer=glorot(seed, len(hidden_units)),
         name="output", dtype="float32",
     )(h)
     x = layers.Reshape(tuple(data_shape), name="reshape", dtype="float32")(h)
@@ -144,10 +133,10 @@ def conditional_generator(
     initialisation. `"multiply"` feeds `z * embedding` (element-wise; `embedding_dim` must
     equal `latent_dim`), as in Keras' original AC-GAN example (examples/mnist_acgan.py):
     each class rescales the noise, so the generator cannot produce an image from the label
-    alone. The embedding then starts
-    near 1 (N(1, 0.5^2) draws). With an unconditional discriminator (AC-GAN) the
-    concatenating generator learned to ignore z, one image per class (Fashion-MNIST,
-    6,000 steps), where the multiplying one stayed diverse (docs/tutorials/conditional.md).
+    alone. The embedding then starts near 1 (N(1, 0.5^2) draws). With an unconditional
+    discriminator (AC-GAN) the concatenating generator learned to ignore z and drew one image
+    per class, where the multiplying one stayed diverse (docs/tutorials/conditional.md, "Keep
+    z in play: multiply it by the label").
 
     To decode an arbitrary embedding vector `e` (e.g. between two classes), call the
     sub-model directly: `synthesis_network(g)([z, e])`; `class_embeddings(g)` gives the
@@ -157,30 +146,27 @@ def conditional_generator(
         output_activation: `"auto"` (tanh for images, linear for vectors), or any Keras
             activation name / `None`; used by the MLP only (conv outputs are always tanh).
     """
-    latent_dim = _positive(latent_dim, "latent_dim")
-    num_classes = _positive(num_classes, "num_classes")
-    embedding_dim = _positive(embedding_dim, "embedding_dim")
+    latent_dim = check_positive_int(latent_dim, "latent_dim")
+    num_classes = check_positive_int(num_classes, "num_classes")
+    embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
     check_label_combination(label_combination)
     if label_combination == "multiply" and embedding_dim != latent_dim:
         raise ValueError(f"label_combination='multiply' needs embedding_dim == latent_dim ({latent_dim}), "
                          f"got embedding_dim={embedding_dim}.")
-    data_shape = tuple(data_shape)
+    data_shape = _check_data_shape(data_shape)
     if len(data_shape) == 3:
-        _check_image_shape(data_shape)
-        synthesis = _conv_synthesis(latent_dim, embedding_dim, data_shape, _positive(base_filters, "base_filters"),
+        base_filters = check_positive_int(base_filters, "base_filters")
+        synthesis = _conv_synthesis(latent_dim, embedding_dim, data_shape, base_filters,
                                     sync_batch_norm, seed, label_combination)
-    elif len(data_shape) == 1:
+    else:
         activation = None if output_activation == "auto" else output_activation
         synthesis = _mlp_synthesis(latent_dim, embedding_dim, data_shape, tuple(hidden_units), activation, seed,
                                    label_combination)
-    else:
-        raise ValueError(f"data_shape must be (H, W, C) for images or (d,) for vectors, got {data_shape}.")
     z = keras.Input((latent_dim,), name="z")
     label = _label_input()
     mean, std = (1.0, 0.5) if label_combination == "multiply" else (0.0, 1.0)
     e = layers.Embedding(
-        num_classes, embedding_dim, embeddings_initializer=keras.initializers.RandomNormal(
-            mean, std, seed=None if seed is None else seed + 50), name=EMBEDDING_LAYER,
+        num_classes, embedding_dim, embeddings_initializer=normal(mean, std, seed, 50), name=EMBEDDING_LAYER,
     )(label)
     e = layers.Flatten(name="label_vector")(e)
     return keras.Model([z, label], synthesis([z, e]), name=name)
@@ -228,17 +214,16 @@ def _conv_trunk(x, base_filters, normalization, sync_batch_norm, seed):
 
 def _mlp_trunk(h, hidden_units, seed):
     for i, units in enumerate(hidden_units):
-        h = layers.Dense(units, kernel_initializer=_glorot(seed, i), name=f"dense_{i}")(h)
+        h = layers.Dense(units, kernel_initializer=glorot(seed, i), name=f"dense_{i}")(h)
         h = layers.LeakyReLU(0.2, name=f"leaky_relu_{i}")(h)
     return h
 
 
 def _check_data_shape(data_shape):
-    data_shape = tuple(data_shape)
+    """`(d,)` or `(H, W, C)` with H and W divisible by 4, as a tuple of ints."""
+    data_shape = resolve_data_shape(data_shape, None)
     if len(data_shape) == 3:
         _check_image_shape(data_shape)
-    elif len(data_shape) != 1:
-        raise ValueError(f"data_shape must be (H, W, C) for images or (d,) for vectors, got {data_shape}.")
     return data_shape
 
 
@@ -264,11 +249,10 @@ def conditional_discriminator(
         normalization: of the conv trunk's second layer: `"batch"`, `"layer"` (use it with
             the gradient penalty) or `None`.
     """
-    if conditioning not in CONDITIONINGS:
-        raise ValueError(f"conditioning must be one of {CONDITIONINGS}, got {conditioning!r}.")
+    check_choice(conditioning, "conditioning", CONDITIONINGS)
     data_shape = _check_data_shape(data_shape)
-    num_classes = _positive(num_classes, "num_classes")
-    seed = None if seed is None else seed + 100  # keep the discriminator's draws apart from the generator's
+    num_classes = check_positive_int(num_classes, "num_classes")
+    seed = offset_seed(seed, 100)  # keep the discriminator's draws apart from the generator's
     x_in = keras.Input(data_shape, name="x")
     label = _label_input()
     x = x_in
@@ -278,7 +262,8 @@ def conditional_discriminator(
         else:
             x = layers.Concatenate(name="x_and_label")([x, _one_hot(label, num_classes)])
     if len(data_shape) == 3:
-        features = _conv_trunk(x, _positive(base_filters, "base_filters"), normalization, sync_batch_norm, seed)
+        base_filters = check_positive_int(base_filters, "base_filters")
+        features = _conv_trunk(x, base_filters, normalization, sync_batch_norm, seed)
     else:
         features = _mlp_trunk(layers.Flatten(name="flatten")(x), tuple(hidden_units), seed)
     score = layers.Dense(1, kernel_initializer=dcgan_initializer(seed, 2), name="score", dtype="float32")(features)
@@ -308,11 +293,12 @@ def acgan_discriminator(
     features: `"source"` (real/fake logit) and `"class_logits"` (unnormalised class scores).
     """
     data_shape = _check_data_shape(data_shape)
-    num_classes = _positive(num_classes, "num_classes")
-    seed = None if seed is None else seed + 100
+    num_classes = check_positive_int(num_classes, "num_classes")
+    seed = offset_seed(seed, 100)  # as conditional_discriminator
     x_in = keras.Input(data_shape, name="x")
     if len(data_shape) == 3:
-        features = _conv_trunk(x_in, _positive(base_filters, "base_filters"), normalization, sync_batch_norm, seed)
+        base_filters = check_positive_int(base_filters, "base_filters")
+        features = _conv_trunk(x_in, base_filters, normalization, sync_batch_norm, seed)
     else:
         features = _mlp_trunk(layers.Flatten(name="flatten")(x_in), tuple(hidden_units), seed)
     source = layers.Dense(1, kernel_initializer=dcgan_initializer(seed, 2), name="source", dtype="float32")(features)
@@ -329,11 +315,11 @@ def label_classifier(data_shape, num_classes, base_filters=32, hidden_units=(512
     MLP trunk (vectors), then a linear `"class_logits"` head.
     """
     data_shape = _check_data_shape(data_shape)
-    num_classes = _positive(num_classes, "num_classes")
-    seed = None if seed is None else seed + 200  # apart from the encoder's and decoder's draws
+    num_classes = check_positive_int(num_classes, "num_classes")
+    seed = offset_seed(seed, 200)  # apart from the encoder's and decoder's draws
     x_in = keras.Input(data_shape, name="x")
     if len(data_shape) == 3:
-        features = _conv_trunk(x_in, _positive(base_filters, "base_filters"), None, False, seed)
+        features = _conv_trunk(x_in, check_positive_int(base_filters, "base_filters"), None, False, seed)
     else:
         features = _mlp_trunk(layers.Flatten(name="flatten")(x_in), tuple(hidden_units), seed)
     logits = layers.Dense(num_classes, kernel_initializer=dcgan_initializer(seed, 3), name="class_logits",
@@ -353,27 +339,28 @@ def conditional_encoder(
     Dense+ReLU `mlp_units`. Linear heads; the log-variance head starts at zero (unit variance).
     """
     data_shape = _check_data_shape(data_shape)
-    num_classes = _positive(num_classes, "num_classes")
-    latent_dim = _positive(latent_dim, "latent_dim")
+    num_classes = check_positive_int(num_classes, "num_classes")
+    latent_dim = check_positive_int(latent_dim, "latent_dim")
     x_in = keras.Input(data_shape, name="x")
     label = _label_input()
     code = _one_hot(label, num_classes)
     if len(data_shape) == 3:
-        f = _positive(base_filters, "base_filters")
-        h = layers.Conv2D(f, 3, 2, padding="same", activation="relu", kernel_initializer=_glorot(seed, 0),
+        f = check_positive_int(base_filters, "base_filters")
+        h = layers.Conv2D(f, 3, 2, padding="same", activation="relu", kernel_initializer=glorot(seed, 0),
                           name="down_1")(x_in)
-        h = layers.Conv2D(2 * f, 3, 2, padding="same", activation="relu", kernel_initializer=_glorot(seed, 1),
+        h = layers.Conv2D(2 * f, 3, 2, padding="same", activation="relu", kernel_initializer=glorot(seed, 1),
                           name="down_2")(h)
         h = layers.Concatenate(name="features_and_label")([layers.Flatten(name="flatten")(h), code])
-        h = layers.Dense(_positive(hidden_units, "hidden_units"), activation="relu", kernel_initializer=_glorot(seed, 2),
+        hidden_units = check_positive_int(hidden_units, "hidden_units")
+        h = layers.Dense(hidden_units, activation="relu", kernel_initializer=glorot(seed, 2),
                          name="hidden")(h)
         index = 3
     else:
         h = layers.Concatenate(name="x_and_label")([layers.Flatten(name="flatten")(x_in), code])
         for i, units in enumerate(mlp_units):
-            h = layers.Dense(units, activation="relu", kernel_initializer=_glorot(seed, i), name=f"dense_{i}")(h)
+            h = layers.Dense(units, activation="relu", kernel_initializer=glorot(seed, i), name=f"dense_{i}")(h)
         index = len(mlp_units)
-    z_mean = layers.Dense(latent_dim, kernel_initializer=_glorot(seed, index), name="z_mean", dtype="float32")(h)
+    z_mean = layers.Dense(latent_dim, kernel_initializer=glorot(seed, index), name="z_mean", dtype="float32")(h)
     z_log_var = layers.Dense(latent_dim, kernel_initializer="zeros", name="z_log_var", dtype="float32")(h)
     return keras.Model([x_in, label], [z_mean, z_log_var], name=name)
 
@@ -390,30 +377,31 @@ def conditional_decoder(
     (the Gaussian mean).
     """
     data_shape = _check_data_shape(data_shape)
-    num_classes = _positive(num_classes, "num_classes")
-    latent_dim = _positive(latent_dim, "latent_dim")
-    seed = None if seed is None else seed + 100  # keep the decoder's draws apart from the encoder's
+    num_classes = check_positive_int(num_classes, "num_classes")
+    latent_dim = check_positive_int(latent_dim, "latent_dim")
+    seed = offset_seed(seed, 100)  # keep the decoder's draws apart from the encoder's
     z = keras.Input((latent_dim,), name="z")
     label = _label_input()
     h = layers.Concatenate(name="z_and_label")([z, _one_hot(label, num_classes)])
     if len(data_shape) == 3:
         height, width, channels = data_shape
-        f = _positive(base_filters, "base_filters")
-        h = layers.Dense(_positive(hidden_units, "hidden_units"), activation="relu", kernel_initializer=_glorot(seed, 0),
+        f = check_positive_int(base_filters, "base_filters")
+        hidden_units = check_positive_int(hidden_units, "hidden_units")
+        h = layers.Dense(hidden_units, activation="relu", kernel_initializer=glorot(seed, 0),
                          name="hidden")(h)
-        h = layers.Dense((height // 4) * (width // 4) * 2 * f, activation="relu", kernel_initializer=_glorot(seed, 1),
+        h = layers.Dense((height // 4) * (width // 4) * 2 * f, activation="relu", kernel_initializer=glorot(seed, 1),
                          name="project")(h)
         h = layers.Reshape((height // 4, width // 4, 2 * f), name="reshape")(h)
-        h = layers.Conv2DTranspose(2 * f, 3, 2, padding="same", activation="relu", kernel_initializer=_glorot(seed, 2),
+        h = layers.Conv2DTranspose(2 * f, 3, 2, padding="same", activation="relu", kernel_initializer=glorot(seed, 2),
                                    name="up_1")(h)
-        h = layers.Conv2DTranspose(f, 3, 2, padding="same", activation="relu", kernel_initializer=_glorot(seed, 3),
+        h = layers.Conv2DTranspose(f, 3, 2, padding="same", activation="relu", kernel_initializer=glorot(seed, 3),
                                    name="up_2")(h)
-        out = layers.Conv2D(channels, 3, padding="same", kernel_initializer=_glorot(seed, 4), name="logits",
+        out = layers.Conv2D(channels, 3, padding="same", kernel_initializer=glorot(seed, 4), name="logits",
                             dtype="float32")(h)
     else:
         for i, units in enumerate(mlp_units):
-            h = layers.Dense(units, activation="relu", kernel_initializer=_glorot(seed, i), name=f"dense_{i}")(h)
-        h = layers.Dense(math.prod(data_shape), kernel_initializer=_glorot(seed, len(mlp_units)), name="output",
+            h = layers.Dense(units, activation="relu", kernel_initializer=glorot(seed, i), name=f"dense_{i}")(h)
+        h = layers.Dense(math.prod(data_shape), kernel_initializer=glorot(seed, len(mlp_units)), name="output",
                          dtype="float32")(h)
         out = layers.Reshape(data_shape, name="reshape", dtype="float32")(h)
     return keras.Model([z, label], out, name=name)

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_genzoo.utils.validation import check_number
+
 
 @keras.saving.register_keras_serializable(package="keras_genzoo")
 class ClipConstraint(keras.constraints.Constraint):
@@ -13,9 +15,7 @@ class ClipConstraint(keras.constraints.Constraint):
     """
 
     def __init__(self, clip_value=0.01):
-        if not clip_value > 0:
-            raise ValueError(f"clip_value must be > 0, got {clip_value!r}.")
-        self.clip_value = float(clip_value)
+        self.clip_value = check_number(clip_value, "clip_value", strict=True)
 
     def __call__(self, w):
         return ops.clip(w, -self.clip_value, self.clip_value)

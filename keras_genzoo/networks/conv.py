@@ -14,14 +14,11 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from keras_genzoo.networks.initializers import dcgan_initializer, glorot, offset_seed
 from keras_genzoo.networks.layers import LayerNorm
+from keras_genzoo.utils.validation import check_choice
 
 NORMALIZATIONS = ("batch", "layer", None)
-
-
-def dcgan_initializer(seed=None, layer_index=0):
-    """N(0, 0.02), the DCGAN paper's weight initialisation; a distinct seed per layer when seeded."""
-    return keras.initializers.RandomNormal(0.0, 0.02, seed=None if seed is None else seed + layer_index)
 
 
 def _check_image_shape(image_shape):
@@ -32,11 +29,12 @@ def _check_image_shape(image_shape):
 
 
 def _norm(kind, name, sync=False):
+    check_choice(kind, "normalization", NORMALIZATIONS)
     if kind == "batch":
         return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=sync, name=name)
     if kind == "layer":
         return LayerNorm(epsilon=1e-5, name=name)  # exact second derivatives (the gradient penalty)
-    raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {kind!r}.")
+    raise AssertionError("normalization=None has no layer: the builders skip _norm for it.")
 
 
 UPSAMPLINGS = ("transpose", "nearest", "bilinear")
@@ -67,8 +65,7 @@ def dcgan_generator(
         kernel_size: kernel of the two upsampling convolutions; 4 for `"transpose"`, 3 otherwise.
     """
     _check_image_shape(image_shape)
-    if upsample not in UPSAMPLINGS:
-        raise ValueError(f"upsample must be one of {UPSAMPLINGS}, got {upsample!r}.")
+    check_choice(upsample, "upsample", UPSAMPLINGS)
     if kernel_size is None:
         kernel_size = 4 if upsample == "transpose" else 3
     h, w, c = image_shape
@@ -122,11 +119,10 @@ def dcgan_discriminator(
             `normalization=None`. Not with `constraint`.
     """
     _check_image_shape(image_shape)
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}.")
+    check_choice(normalization, "normalization", NORMALIZATIONS)
     if spectral_norm and constraint is not None:
         raise ValueError("spectral_norm=True and a weight constraint do not combine; pass one of them.")
-    seed = None if seed is None else seed + 100  # keep the discriminator's draws apart from the generator's
+    seed = offset_seed(seed, 100)  # keep the discriminator's draws apart from the generator's
     kw = dict(kernel_constraint=constraint, bias_constraint=constraint)
 
     def sn(layer):
@@ -148,10 +144,6 @@ def dcgan_discriminator(
     return keras.Model(x_in, out, name=name)
 
 
-def _glorot(seed, index):
-    return keras.initializers.GlorotUniform(seed=None if seed is None else seed + index)
-
-
 def conv_encoder(
     image_shape, latent_dim, variational=True, base_filters=32, hidden_units=128, seed=None, name="encoder"
 ):
@@ -163,15 +155,15 @@ def conv_encoder(
     """
     _check_image_shape(image_shape)
     x_in = keras.Input(tuple(image_shape), name="x")
-    x = layers.Conv2D(base_filters, 3, 2, padding="same", activation="relu", kernel_initializer=_glorot(seed, 0),
+    x = layers.Conv2D(base_filters, 3, 2, padding="same", activation="relu", kernel_initializer=glorot(seed, 0),
                       name="down_1")(x_in)
-    x = layers.Conv2D(base_filters * 2, 3, 2, padding="same", activation="relu", kernel_initializer=_glorot(seed, 1),
+    x = layers.Conv2D(base_filters * 2, 3, 2, padding="same", activation="relu", kernel_initializer=glorot(seed, 1),
                       name="down_2")(x)
     x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(hidden_units, activation="relu", kernel_initializer=_glorot(seed, 2), name="hidden")(x)
+    x = layers.Dense(hidden_units, activation="relu", kernel_initializer=glorot(seed, 2), name="hidden")(x)
     if not variational:
-        return keras.Model(x_in, layers.Dense(latent_dim, kernel_initializer=_glorot(seed, 3), name="z")(x), name=name)
-    z_mean = layers.Dense(latent_dim, kernel_initializer=_glorot(seed, 3), name="z_mean")(x)
+        return keras.Model(x_in, layers.Dense(latent_dim, kernel_initializer=glorot(seed, 3), name="z")(x), name=name)
+    z_mean = layers.Dense(latent_dim, kernel_initializer=glorot(seed, 3), name="z_mean")(x)
     z_log_var = layers.Dense(latent_dim, name="z_log_var", kernel_initializer="zeros")(x)
     return keras.Model(x_in, [z_mean, z_log_var], name=name)
 
@@ -182,14 +174,14 @@ def conv_decoder(latent_dim, image_shape, base_filters=32, hidden_units=128, see
     _check_image_shape(image_shape)
     h, w, c = image_shape
     z = keras.Input((latent_dim,), name="z")
-    seed = None if seed is None else seed + 100  # keep the decoder's draws apart from the encoder's
-    x = layers.Dense(hidden_units, activation="relu", kernel_initializer=_glorot(seed, 0), name="hidden")(z)
-    x = layers.Dense((h // 4) * (w // 4) * base_filters * 2, activation="relu", kernel_initializer=_glorot(seed, 1),
+    seed = offset_seed(seed, 100)  # keep the decoder's draws apart from the encoder's
+    x = layers.Dense(hidden_units, activation="relu", kernel_initializer=glorot(seed, 0), name="hidden")(z)
+    x = layers.Dense((h // 4) * (w // 4) * base_filters * 2, activation="relu", kernel_initializer=glorot(seed, 1),
                      name="project")(x)
     x = layers.Reshape((h // 4, w // 4, base_filters * 2), name="reshape")(x)
     x = layers.Conv2DTranspose(base_filters * 2, 3, 2, padding="same", activation="relu",
-                               kernel_initializer=_glorot(seed, 2), name="up_1")(x)
+                               kernel_initializer=glorot(seed, 2), name="up_1")(x)
     x = layers.Conv2DTranspose(base_filters, 3, 2, padding="same", activation="relu",
-                               kernel_initializer=_glorot(seed, 3), name="up_2")(x)
-    out = layers.Conv2D(c, 3, padding="same", kernel_initializer=_glorot(seed, 4), name="logits", dtype="float32")(x)
+                               kernel_initializer=glorot(seed, 3), name="up_2")(x)
+    out = layers.Conv2D(c, 3, padding="same", kernel_initializer=glorot(seed, 4), name="logits", dtype="float32")(x)
     return keras.Model(z, out, name=name)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_genzoo.utils.validation import check_positive_int
+
 
 @keras.saving.register_keras_serializable(package="keras_genzoo")
 class LayerNorm(keras.layers.LayerNormalization):
@@ -16,8 +18,15 @@ class LayerNorm(keras.layers.LayerNormalization):
     WGAN-GP's critic step differed from JAX and PyTorch (which agree with finite differences).
     This layer computes the mean and variance with `keras.ops.mean`/`keras.ops.var`, exact to
     every order. Same arguments and weights as `LayerNormalization` (normalising over the last
-    axes given by `axis`, scale and center on).
+    axes given by `axis`, scale and center on). Keras' deprecated `rms_scaling=True` is
+    refused rather than ignored (use `keras.layers.RMSNormalization`).
     """
+
+    def __init__(self, *args, rms_scaling=False, **kwargs):
+        if rms_scaling:
+            raise ValueError("LayerNorm does not implement rms_scaling=True (deprecated in Keras); "
+                             "use keras.layers.RMSNormalization.")
+        super().__init__(*args, **kwargs)
 
     def call(self, inputs):
         dtype = keras.backend.result_type(inputs.dtype, "float32")  # statistics in at least float32
@@ -49,8 +58,8 @@ class ClassPrior(keras.layers.Layer):
     def __init__(self, num_classes, latent_dim, **kwargs):
         kwargs.setdefault("dtype", "float32")  # a handful of parameters: kept in float32 under mixed precision
         super().__init__(**kwargs)
-        self.num_classes = int(num_classes)
-        self.latent_dim = int(latent_dim)
+        self.num_classes = check_positive_int(num_classes, "num_classes")
+        self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         self.mean = self.add_weight(shape=(self.num_classes, self.latent_dim), initializer="zeros", name="mean")
         self.log_var = self.add_weight(shape=(self.num_classes, self.latent_dim), initializer="zeros",
                                        name="log_var")

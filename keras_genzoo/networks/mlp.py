@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import math
 
-import numbers
-
 import keras
 from keras import layers, ops
 
-
-def _glorot(seed, index):
-    return keras.initializers.GlorotUniform(seed=None if seed is None else seed + index)
+from keras_genzoo.networks.initializers import glorot, offset_seed
+from keras_genzoo.utils.validation import check_positive_int
 
 
 def _dense(units, name, constraint=None, seed=None, index=0, activation=None):
     return layers.Dense(
         units,
         activation=activation,
-        kernel_initializer=_glorot(seed, index),
+        kernel_initializer=glorot(seed, index),
         kernel_constraint=constraint,
         bias_constraint=constraint,
         name=name,
@@ -38,9 +35,7 @@ class Pack(layers.Layer):
 
     def __init__(self, packing, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(packing, bool) or not isinstance(packing, numbers.Integral) or packing < 1:
-            raise ValueError(f"packing must be a positive integer, got {packing!r}.")
-        self.packing = int(packing)
+        self.packing = check_positive_int(packing, "packing")
 
     def _check_batch(self, batch):
         if batch is not None and batch % self.packing:
@@ -110,9 +105,8 @@ def mlp_discriminator(
     `B` must be a multiple of `m`). The adversarial losses are means over scores, so they
     work unchanged.
     """
-    seed = None if seed is None else seed + 100  # keep the discriminator's draws apart from the generator's
-    if isinstance(packing, bool) or not isinstance(packing, numbers.Integral) or packing < 1:
-        raise ValueError(f"packing must be a positive integer, got {packing!r}.")
+    seed = offset_seed(seed, 100)  # keep the discriminator's draws apart from the generator's
+    packing = check_positive_int(packing, "packing")
     x = keras.Input(tuple(data_shape), name="x")
     h = Pack(packing, name="pack")(x) if packing > 1 else layers.Flatten(name="flatten")(x)
     for i, units in enumerate(hidden_units):
@@ -137,5 +131,5 @@ def mlp_encoder(data_shape, latent_dim, variational=True, hidden_units=(256, 128
 
 def mlp_decoder(latent_dim, data_shape, hidden_units=(128, 256), seed=None, name="decoder"):
     """`z -> x` with a linear output (logits for images, the Gaussian mean for vectors)."""
-    seed = None if seed is None else seed + 100  # keep the decoder's draws apart from the encoder's
+    seed = offset_seed(seed, 100)  # keep the decoder's draws apart from the encoder's
     return mlp_generator(latent_dim, data_shape, hidden_units, output_activation=None, seed=seed, name=name)
