@@ -95,7 +95,7 @@ def main(argv=None):
         if args.from_cards:
             metrics = card["metrics"] if card else {}
         else:
-            metrics, _ = cards.sample_metrics(load(), dataset, family, n=args.num_samples, seed=0)
+            metrics, _ = cards.sample_metrics(load(), dataset, n=args.num_samples, seed=0)
         if "fd" not in metrics:
             print(f"{label}: no sample metrics")
             continue

@@ -25,6 +25,7 @@ import click
 from keras_genzoo.version import __version__
 
 from keras_genzoo.models import registry
+from keras_genzoo.runs.config import PRECISIONS
 
 # Datasets are listed statically (tests check the list against the package's own); model
 # families come from the family registry.
@@ -32,7 +33,6 @@ DATASETS = ("celeb_a", "cifar10", "digits", "fashion_mnist", "mnist")
 MODEL_NAMES = registry.names()
 RECIPES = tuple(sorted({r for family in registry.FAMILIES.values() for r in family.recipes}))
 STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker", "tpu")
-PRECISIONS = ("none", "float16", "bfloat16")
 POSITIVE = click.IntRange(min=1)
 
 
@@ -153,16 +153,17 @@ def models(output):
     records = []
     for name, family in registry.FAMILIES.items():
         model = registry.create(name, (16, 16, 1), latent_dim=2)
-        if hasattr(model, "d_optimizer"):
-            opts = f"{_describe(model.d_optimizer)} (D), {_describe(model.g_optimizer)} (G)"
-            optimizers = {"d_optimizer": _describe(model.d_optimizer), "g_optimizer": _describe(model.g_optimizer)}
-            n_critic = str(model.n_critic)
-        else:
-            opts, n_critic = _describe(model.optimizer), "-"
-            optimizers = {"optimizer": opts}
+        options = type(model).options()
+        optimizers = {attr: _describe(opt) for attr, opt in model.optimizers().items()}
+        roles = model.optimizer_roles()
+        if len(roles) == 1:
+            opts = optimizers[next(iter(roles.values()))]
+        else:  # e.g. "Adam(...) (D), Adam(...) (G)"
+            opts = ", ".join(f"{optimizers[attr]} ({role[0].upper()})" for role, attr in roles.items())
+        n_critic = str(model.n_critic) if "n_critic" in options else "-"
         extra, settings = [], {}
         for attr in ("clip_value", "gp_weight", "beta"):
-            if hasattr(model, attr):
+            if attr in options:
                 extra.append(f"{attr}={getattr(model, attr)}")
                 settings[attr] = float(getattr(model, attr))
         rows.append((name, str(family.batch_size), n_critic, opts + (", " + ", ".join(extra) if extra else ""),
@@ -201,7 +202,7 @@ def _table(rows):
 @click.option("--base-filters", type=POSITIVE, default=None, help="Width of the conv networks.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--strategy", type=click.Choice(STRATEGIES), default="auto", show_default=True)
-@click.option("--mixed-precision", type=click.Choice(PRECISIONS), default="none", show_default=True)
+@click.option("--mixed-precision", type=click.Choice(tuple(PRECISIONS)), default="none", show_default=True)
 @click.option("--fid-every", type=click.IntRange(min=0), default=1, show_default=True,
               help="Measure FID every K epochs during training (0: never).")
 @click.option("--eval-samples", type=click.IntRange(min=10), default=1000, show_default=True)
@@ -240,12 +241,8 @@ def demo(out, epochs, output):
     dataset = "fashion_mnist" if data.info("fashion_mnist").source else "digits"
     source = data.info(dataset).source
     # The registry's demo recipe: the fast DCGAN recipe (docs/benchmarks.md, "Recipes") with the
-    # generator's weights averaged at decay 0.995. Measured before the average: 5 epochs (9,375
-    # steps) took 178 s of training on an idle 2-core machine, 3 min 6 s end to end, FD 86.8 at
-    # 2,000 samples. With it, on the same machine at load average 3-4: 180 s of training (the
-    # cap), 3 min 8 s end to end, FD 75.3, 10/10 classes, 1.32 GB peak RSS (with the fast
-    # recipe's 0.999 average instead: FD 94.3). The training-time cap keeps a slower machine
-    # within about four minutes end to end.
+    # generator's weights averaged. The training-time cap keeps a slower machine within a few
+    # minutes end to end; the demo's measured time and quality are in docs/benchmarks.md.
     if dataset == "fashion_mnist":
         config = runs.RunConfig(model="dcgan", recipe="demo", dataset=dataset, epochs=epochs or 5, fid_every=0,
                                 eval_samples=2000, max_train_seconds=None if epochs else 180.0)
@@ -261,11 +258,39 @@ def demo(out, epochs, output):
     output.result(dict(summary, dataset=dataset, source=source, epochs=config.epochs))
 
 
+LABELS_HELP = ("Class labels of a conditional model, comma-separated: one for every sample, or one per sample "
+               "(default: every class in turn).")
+
+
+def parse_labels(text, model, n):
+    """The `--labels` of `genzoo sample` and `genzoo zoo sample`: comma-separated class indices,
+    one for all `n` samples or one per sample, checked by the model (`model.checked_labels`).
+    Returns None when `text` is None (a conditional model then cycles through its classes).
+
+    Raises:
+        click.BadParameter: `text` is not comma-separated integers, `model` is not conditional,
+            or the labels are not one or `n` indices in `[0, model.num_classes)`.
+    """
+    if text is None:
+        return None
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        values = []
+    if not values:
+        raise click.BadParameter(f"expected comma-separated integers (one label, or one per sample), got {text!r}.",
+                                 param_hint="--labels")
+    try:
+        return model.checked_labels(values[0] if len(values) == 1 else values, n)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--labels") from None
+
+
 @main.command()
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("-n", "num", type=POSITIVE, default=64, show_default=True, help="Number of samples.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--labels", type=str, default=None, help="Comma-separated class labels (conditional models).")
+@click.option("--labels", type=str, default=None, help=LABELS_HELP)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("grid.png"), show_default=True)
 @output_options
 def sample(source, num, seed, labels, out, output):
@@ -274,25 +299,7 @@ def sample(source, num, seed, labels, out, output):
 
     with output.work():
         model = runs.load_source(source)
-        conditional = getattr(model, "num_classes", None) is not None
-        if labels is not None and not conditional:
-            raise click.BadParameter(f"{type(model).__name__} is not a conditional model; it takes no labels.",
-                                     param_hint="--labels")
-        if labels is not None:
-            try:
-                values = [int(v) for v in labels.split(",") if v.strip()]
-            except ValueError:
-                raise click.BadParameter(f"labels must be comma-separated integers, got {labels!r}.",
-                                         param_hint="--labels") from None
-            if len(values) == 1:
-                values = values * num
-            if len(values) != num:
-                raise click.BadParameter(f"give one label, or one per sample ({num}); got {len(values)}.",
-                                         param_hint="--labels")
-            if min(values) < 0 or max(values) >= model.num_classes:
-                raise click.BadParameter(f"labels must lie in [0, {model.num_classes}); got {values}.",
-                                         param_hint="--labels")
-            labels = values
+        labels = parse_labels(labels, model, num)
         path = runs.sample_grid(model, num, seed, out, labels=labels)
     output.say(f"Wrote {path}")
     output.result({"path": str(path), "n": num, "seed": seed, "model": type(model).__name__})
@@ -432,33 +439,16 @@ def zoo_show(name, as_json):
 @click.argument("name", callback=_zoo_name)
 @click.option("-n", "num", type=POSITIVE, default=64, show_default=True, help="Number of samples.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--labels", type=str, default=None, help="Comma-separated class labels (conditional entries).")
+@click.option("--labels", type=str, default=None, help=LABELS_HELP)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("grid.png"), show_default=True)
 def zoo_sample(name, num, seed, labels, out):
     """Save a grid of NUM samples of zoo entry NAME."""
-    import numpy as np
-
+    from keras_genzoo import runs
     from keras_genzoo import zoo as gz_zoo
-    from keras_genzoo.utils import image_grid, save_image
 
     model = gz_zoo.load(name)
-    kwargs = {}
-    num_classes = getattr(model, "num_classes", None)
-    if labels is not None:
-        if not num_classes:
-            raise click.BadParameter(f"{name} is not a conditional model; it takes no labels.", param_hint="--labels")
-        try:
-            values = [int(v) for v in labels.split(",") if v.strip()]
-        except ValueError:
-            raise click.BadParameter(f"expected comma-separated integers, got {labels!r}.", param_hint="--labels")
-        if not values or any(not 0 <= v < num_classes for v in values):
-            raise click.BadParameter(f"labels must lie in 0..{num_classes - 1}, got {labels!r}.", param_hint="--labels")
-        kwargs["labels"] = np.resize(np.asarray(values), num)
-    elif num_classes:
-        kwargs["labels"] = np.arange(num) % num_classes
-    images = model.generate(num, seed=seed, **kwargs)
-    cols = int(np.ceil(np.sqrt(num)))
-    click.echo(f"Wrote {save_image(image_grid(images, cols=cols), out)}")
+    path = runs.sample_grid(model, num, seed, out, labels=parse_labels(labels, model, num))
+    click.echo(f"Wrote {path}")
 
 
 @zoo.command(name="eval")
@@ -474,8 +464,8 @@ def zoo_eval(name, num_samples, seed, out):
 
     card = gz_zoo.card(name)
     model = gz_zoo.load(name)
-    measured, notes = cards.sample_metrics(model, card["dataset"], card["family"], n=num_samples, seed=seed)
-    measured.update(cards.objective_metrics(model, card["dataset"], card["family"]))
+    measured, notes = cards.sample_metrics(model, card["dataset"], n=num_samples, seed=seed)
+    measured.update(cards.objective_metrics(model, card["dataset"]))
     rows = [("metric", "measured now", "card", "protocol")]
     for key, m in measured.items():
         p = m["protocol"]

@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 
 import keras_genzoo as gz  # noqa: E402
-from keras_genzoo.zoo import cards, hub, presets  # noqa: E402
+from keras_genzoo.utils import atomic_write  # noqa: E402
+from keras_genzoo.zoo import cards, hub, publish  # noqa: E402
 
 def read_run(source):
     """`(model path, run config or {}, command, train seconds, last history row)` of a run directory or file."""
@@ -74,10 +75,10 @@ def refresh_history(name, source, registry):
     card_path = preset_dir / hub.METADATA_FILE
     card = json.loads(card_path.read_text())
     card["training"]["history"] = history_summary(history)
-    with presets.atomic_write(card_path, "w") as f:
-        f.write(presets._dump(card))
+    with atomic_write(card_path, "w") as f:
+        f.write(publish.json_text(card))
     old = hub.read_registry(registry)["entries"][name]
-    presets.register(name, preset_dir, registry=registry, origin=old["origin"], summary=old["summary"])
+    publish.register(name, preset_dir, registry=registry, origin=old["origin"], summary=old["summary"])
     hub.load(name, registry=registry)
     print(f"{name}: history of {len(history)} epochs, {sorted(card['training']['history'])}")
     return 0
@@ -134,16 +135,16 @@ def main(argv=None):
         model = model.averaged_copy()
 
     print(f"measuring {args.name} on {args.num_samples} samples ...", flush=True)
-    sample, notes = cards.sample_metrics(model, dataset, family, n=args.num_samples, seed=args.seed)
-    objective = cards.objective_metrics(model, dataset, family)
-    spread = cards.fd_spread(model, dataset, family, n=min(1000, args.num_samples)) if "fd" in sample else None
+    sample, notes = cards.sample_metrics(model, dataset, n=args.num_samples, seed=args.seed)
+    objective = cards.objective_metrics(model, dataset)
+    spread = cards.fd_spread(model, dataset, n=min(1000, args.num_samples)) if "fd" in sample else None
     metrics = {**sample, **objective}
     if averaged:
         notes = notes + [
             f"the generator holds the moving average (decay {ema_decay:g}) "
             "of the trained generator's weights (Yazıcı et al. 2019), which the trained model sampled from; the raw "
             "generator and the optimizers' state are not shipped, so `with_optimizers=True` is not available"]
-    model_config = {k: v for k, v in model.get_config().items() if k not in getattr(model, "sub_model_names", ())}
+    model_config = {k: v for k, v in model.get_config().items() if k not in model.sub_model_names}
     card = {
         "name": args.name,
         "family": family,
@@ -176,18 +177,18 @@ def main(argv=None):
     }
     preset_dir = Path(args.registry).parent / "presets" / args.name
     want_state = args.training_state != "no" and model.compiled
-    files, state = presets.save_preset(model, preset_dir, card, with_training_state=want_state)
+    files, state = publish.save_preset(model, preset_dir, card, with_training_state=want_state)
     total = sum(f["bytes"] for f in files.values()) + (sum(f["bytes"] for f in state.values()) if state else 0)
     budget = args.budget_mb * 1e6
     if state and total > budget and args.training_state == "auto":
         card["notes"] = notes + [
             f"training state not shipped: with it the entry would take {total / 1e6:.2f} MB, over the "
             f"{args.budget_mb:g} MB budget per entry; retrain with the command above to continue training"]
-        files, state = presets.save_preset(model, preset_dir, card, with_training_state=False)
+        files, state = publish.save_preset(model, preset_dir, card, with_training_state=False)
         total = sum(f["bytes"] for f in files.values())
     if total > budget:
         print(f"warning: {args.name} takes {total / 1e6:.2f} MB, over the {args.budget_mb:g} MB budget", file=sys.stderr)
-    record = presets.register(args.name, preset_dir, registry=args.registry, origin=args.origin,
+    record = publish.register(args.name, preset_dir, registry=args.registry, origin=args.origin,
                               summary=summary_of(metrics))
     print(json.dumps({"name": args.name, "summary": record["summary"], "bytes": total,
                       "training_state": bool(state), "cpu_seconds": round(time.process_time() - start, 1)}, indent=2))

@@ -234,6 +234,42 @@ def test_run_config_rejects_unknown_names_listing_the_choices():
         runs.RunConfig(dataset="svhn")
 
 
+def test_run_config_rejects_an_unknown_precision_listing_the_choices():
+    with pytest.raises(runs.RunError, match=r"unknown mixed precision 'fp8'; choose one of: none, float16, bfloat16"):
+        runs.RunConfig(mixed_precision="fp8")
+
+
+def test_both_sample_commands_parse_labels_with_one_rule(tmp_path):
+    """`genzoo sample` and `genzoo zoo sample` read --labels with one parser: one label for all
+    samples or one per sample, checked by the model, with the same error messages."""
+    import click
+    import numpy as np
+
+    import keras_genzoo as gz
+
+    model = gz.zoo.load("cgan_fashion_mnist")
+    assert cli.parse_labels(None, model, 4) is None
+    np.testing.assert_array_equal(cli.parse_labels("7", model, 4), [7, 7, 7, 7])
+    np.testing.assert_array_equal(cli.parse_labels("1, 2,3,4", model, 4), [1, 2, 3, 4])
+    for text, message in (("1,2", "one label per sample: expected 4, got 2"), ("a,b", "comma-separated integers"),
+                          ("", "comma-separated integers"), ("10", r"\[0, 10\)"), ("-1", r"\[0, 10\)")):
+        with pytest.raises(click.BadParameter, match=message):
+            cli.parse_labels(text, model, 4)
+    unconditional = gz.models.GAN(data_shape=(2,), latent_dim=2)
+    with pytest.raises(click.BadParameter, match="GAN is not a conditional model"):
+        cli.parse_labels("1", unconditional, 4)
+    model.save(tmp_path / "cgan.keras")
+    errors = []
+    for command in (["sample", tmp_path / "cgan.keras"], ["zoo", "sample", "cgan_fashion_mnist"]):
+        result = genzoo_here(*command, "-n", "4", "--labels", "1,2", "--out", tmp_path / "x.png", check_code=2)
+        errors.append(result.stderr.strip().splitlines()[-1])
+    assert errors[0] == errors[1] and "one label per sample: expected 4, got 2" in errors[0], errors
+    # Without --labels a conditional entry cycles through the classes, as generate() does.
+    genzoo_here("zoo", "sample", "cgan_fashion_mnist", "-n", "12", "--out", tmp_path / "zoo.png", check_code=0)
+    runs.sample_grid(model, 12, 0, tmp_path / "cycling.png", labels=np.arange(12) % 10)
+    assert (tmp_path / "zoo.png").read_bytes() == (tmp_path / "cycling.png").read_bytes()
+
+
 def test_demo_json_summary_on_the_fallback_dataset(tmp_path, monkeypatch):
     """`genzoo demo --json` (here on the digits fallback, 1 epoch): stdout is one JSON summary."""
     import dataclasses

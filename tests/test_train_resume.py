@@ -155,14 +155,14 @@ def test_a_diverging_run_stops_naming_the_network_and_keeps_the_last_good_model(
 
 def test_genzoo_train_exits_non_zero_on_divergence_with_one_clear_line(tmp_path, monkeypatch):
     """A learning rate of 1e30 makes the autoencoder's weights overflow within a few steps."""
-    build = runs.build_model
+    build = runs.training.build_model
 
     def huge_learning_rate(config):
         model = build(config)
         model.compile(optimizer=keras.optimizers.SGD(1e30))
         return model
 
-    monkeypatch.setattr(runs, "build_model", huge_learning_rate)
+    monkeypatch.setattr(runs.training, "build_model", huge_learning_rate)
     result = CliRunner().invoke(cli.main, ["train", "autoencoder", "--dataset", "digits", "--epochs", "1",
                                            "--steps-per-epoch", "5", "--batch-size", "8", "--base-filters", "4",
                                            "--fid-every", "0", "--backup-every", "1", "--out", str(tmp_path / "run")])

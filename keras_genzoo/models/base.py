@@ -4,17 +4,23 @@ training step (see `keras_genzoo.trainers.steps`) that `keras_genzoo.trainers` r
 
 from __future__ import annotations
 
+import copy
 import inspect
-import numbers
 
 import keras
 import numpy as np
 from keras import ops
 
 from keras_genzoo import trainers
+from keras_genzoo.models.data_stream import DataStream
 from keras_genzoo.trainers import steps
+from keras_genzoo.utils.validation import check_choice, check_positive_int, resolve_data_shape
+
+__all__ = ["GenerativeModel", "check_positive_int", "resolve_data_shape", "resolve_image_range"]
 
 LATENT_PRIORS = ("normal", "uniform")
+#: the arguments every `keras.Model` takes, which its `get_config` records
+KERAS_MODEL_OPTIONS = ("name", "trainable", "dtype")
 #: Ranges of image data a model can be told its `fit` data has; it maps them to its own.
 IMAGE_RANGES = ((0.0, 1.0), (-1.0, 1.0))
 
@@ -32,33 +38,13 @@ def resolve_image_range(image_range):
     return value
 
 
-def check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
-
-
-def resolve_data_shape(data_shape, image_shape):
-    """Accepts `data_shape` or its alias `image_shape`; returns a tuple of positive ints, rank 1 or 3."""
-    if data_shape is not None and image_shape is not None and tuple(data_shape) != tuple(image_shape):
-        raise ValueError(f"Got both data_shape={data_shape} and image_shape={image_shape}; pass one of them.")
-    shape = data_shape if data_shape is not None else image_shape
-    if shape is None:
-        raise ValueError("Pass the shape of one example: image_shape=(H, W, C) for images or data_shape=(d,) for vectors.")
-    try:
-        shape = tuple(check_positive_int(int(s) if isinstance(s, np.integer) else s, "each dimension") for s in shape)
-    except TypeError:
-        raise ValueError(f"data_shape must be a tuple of positive integers, got {shape!r}.") from None
-    if len(shape) not in (1, 3):
-        raise ValueError(f"data_shape must be (d,) for vectors or (H, W, C) for images, got {shape}.")
-    return shape
 
 
 class GenerativeModel(keras.Model):
     """Base of every model in the zoo.
 
-    Subclasses define `decode_latent(z)` (latent vectors to model-space outputs) and
-    `to_data_space(x)` (model space to what users get: images in [0, 1], vectors in data units).
+    Subclasses define `sampling_decoder()` (the network that decodes latent vectors to model-space
+    outputs when sampling) and `to_data_space(x)` (model space to what users get: images in [0, 1], vectors in data units).
 
     Args:
         data_shape: shape of one example, `(H, W, C)` or `(d,)`.
@@ -74,8 +60,9 @@ class GenerativeModel(keras.Model):
     n_critic = 1
     #: a variable counting completed fit steps (families with a critic schedule), else None
     step_counter = None
-    #: the data `fit` was given, while `fit` runs (else None)
-    fit_data = None
+    #: while `fit` runs: whether it reads its data as a stream it can position at any epoch
+    #: (see `fit`); False otherwise
+    data_replayable = False
 
     def __init__(self, data_shape, latent_dim, latent_prior="normal", seed=None, image_range=(0, 1), **kwargs):
         super().__init__(**kwargs)
@@ -83,9 +70,7 @@ class GenerativeModel(keras.Model):
         self.image_range = resolve_image_range(image_range)
         self.data_shape = tuple(data_shape)
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
-        if latent_prior not in LATENT_PRIORS:
-            raise ValueError(f"latent_prior must be one of {LATENT_PRIORS}, got {latent_prior!r}.")
-        self.latent_prior = latent_prior
+        self.latent_prior = check_choice(latent_prior, "latent_prior", LATENT_PRIORS)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
 
@@ -119,8 +104,40 @@ class GenerativeModel(keras.Model):
         n = check_positive_int(n, "n")
         return np.asarray(ops.convert_to_numpy(self._draw_latent(n, seed)), np.float32)
 
-    def decode_latent(self, z, training=False):  # pragma: no cover - abstract
-        raise NotImplementedError
+    def decode_latent(self, z, labels=None):
+        """Model-space outputs of the sampling network for latent vectors `z` (given `labels`,
+        for conditional models)."""
+        return self.sampling_decoder()(self.network_inputs(self.prior_latent(z, labels), labels), training=False)
+
+    # ------------------------------------------------------------------ conditioning hooks
+    # An unconditional model answers them here; `LabelConditioning` answers them with labels.
+    def network_inputs(self, t, labels):
+        """What a network that can condition on labels is called on: `t` alone here
+        (`[t, labels]` for conditional models)."""
+        return t
+
+    def network_input_spec(self, shape):
+        """Symbolic inputs of a network that can condition on labels, taking examples of `shape`:
+        `(inputs, dtypes, names)` for `utils.validation.check_network` (one input here)."""
+        return tuple(shape), None, None
+
+    def prior_latent(self, z, labels):
+        """Standard draws `z` mapped to draws of the prior given `labels` (`z` itself here)."""
+        return z
+
+    def checked_labels(self, labels, n=None, name="labels"):
+        """`labels` as given to a public method, checked: None here, since an unconditional model
+        refuses labels (a conditional model returns int32 `(n,)`)."""
+        if labels is not None:
+            raise ValueError(
+                f"{type(self).__name__} is not a conditional model: it takes no {name} (got {name}=...). "
+                "Use ConditionalGAN, ACGAN or ConditionalVAE to generate given classes."
+            )
+        return None
+
+    def generation_labels(self, n, labels):
+        """The labels `generate(n, labels=...)` decodes with (None for an unconditional model)."""
+        return self.checked_labels(labels, n)
 
     def to_data_space(self, x):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -135,22 +152,19 @@ class GenerativeModel(keras.Model):
             z: optional latent vectors `(n, latent_dim)` to decode instead of prior samples.
             labels: only for conditional models; an unconditional model raises if given labels.
         """
-        if labels is not None:
-            raise ValueError(
-                f"{type(self).__name__} is not a conditional model: it takes no labels (got labels=...). "
-                "Use ConditionalGAN, ACGAN or ConditionalVAE to generate given classes."
-            )
         n = check_positive_int(n, "n")
         batch_size = check_positive_int(batch_size, "batch_size")
+        labels = self.generation_labels(n, labels)
         if z is None:
             z = self.sample_latent(n, seed)
         z = np.asarray(z, np.float32)
         if z.shape != (n, self.latent_dim):
             raise ValueError(f"z must have shape ({n}, {self.latent_dim}), got {z.shape}.")
-        out = [
-            ops.convert_to_numpy(self.to_data_space(self.decode_latent(z[i : i + batch_size], training=False)))
-            for i in range(0, n, batch_size)
-        ]
+        out = []
+        for i in range(0, n, batch_size):
+            zb = ops.convert_to_tensor(z[i : i + batch_size])
+            yb = None if labels is None else ops.convert_to_tensor(labels[i : i + batch_size])
+            out.append(ops.convert_to_numpy(self.to_data_space(self.decode_latent(zb, yb))))
         return np.concatenate(out).astype(np.float32)
 
     # ------------------------------------------------------------------ what the model says about itself
@@ -200,7 +214,7 @@ class GenerativeModel(keras.Model):
                 if name != "self" and parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
                     names.append(name)
         names += [n for n in inspect.signature(GenerativeModel.__init__).parameters if n not in ("self", "kwargs")]
-        return tuple(dict.fromkeys(names))
+        return tuple(dict.fromkeys(names + list(KERAS_MODEL_OPTIONS)))
 
     def test_objective(self, x, labels=None):
         """`{name: value}`: the family's own objective on a batch `x` of data in [0, 1] (with its
@@ -215,7 +229,11 @@ class GenerativeModel(keras.Model):
 
     def prepare_batch(self, data):
         """`{"x": examples in the model's internal range}` (and `"labels"` for conditional families)."""
+        self.check_compiled()
         return {"x": self.to_model_space(self.unpack_data(data))}
+
+    def check_compiled(self):
+        """Raises a clear error when `fit` runs on a model whose optimizers are not set (none by default)."""
 
     def step_noise(self, batch):
         """Every random draw of one step, as a dict of tensors (none by default)."""
@@ -276,13 +294,47 @@ class GenerativeModel(keras.Model):
 
     # ------------------------------------------------------------------ the trainer of the backend
     def fit(self, x=None, *args, **kwargs):
-        """`keras.Model.fit`. While it runs, `fit_data` is `x` (`gz.callbacks.BackupAndRestore`
-        replays a reshuffling dataset's epochs from it when resuming)."""
-        self.fit_data = x
+        """`keras.Model.fit`, reading a `tf.data` pipeline as one stream over all epochs whose
+        position at the start of an epoch depends on the epoch alone (see
+        `keras_genzoo.models.data_stream`).
+
+        Before training starts, each callback with a `resume_epoch(model)` method
+        (`gz.callbacks.BackupAndRestore`) may restore an interrupted run's state and answer the
+        epoch to continue from, or None; `fit` then starts at that epoch (Keras'
+        `initial_epoch`) with the stream at the epoch's first batch. While `fit` runs,
+        `data_replayable` says whether the data is such a stream: a `tf.data` pipeline of known
+        length, or a repeated one read with `steps_per_epoch`. Other data is passed to Keras as given.
+        """
+        arguments = inspect.signature(keras.Model.fit).bind(self, x, *args, **kwargs).arguments
+        del arguments["self"]
+        stream = DataStream(x, arguments.get("steps_per_epoch"))
+        given = arguments.get("callbacks")
+        # A `keras.callbacks.CallbackList` is passed on as it is (Keras then adds no `History`).
+        callbacks = given.callbacks if isinstance(given, keras.callbacks.CallbackList) else list(given or [])
+        self.data_replayable = stream.replayable
+        begins = None
         try:
-            return super().fit(x, *args, **kwargs)
+            answers = {}
+            for callback in callbacks:
+                resume_epoch = getattr(callback, "resume_epoch", None)
+                epoch = resume_epoch(self) if callable(resume_epoch) else None
+                if epoch is not None:
+                    answers[type(callback).__name__] = int(epoch)
+            if len(set(answers.values())) > 1:
+                raise ValueError(f"The callbacks ask fit to resume at different epochs: {answers}.")
+            if answers:
+                arguments["initial_epoch"] = next(iter(answers.values()))
+                begins = stream.start_at(arguments["initial_epoch"])
+                if begins is not None:
+                    callbacks.append(begins)
+            if not isinstance(given, keras.callbacks.CallbackList):
+                arguments["callbacks"] = callbacks
+            arguments.update(x=stream.data, steps_per_epoch=stream.steps_per_epoch)
+            return super().fit(**arguments)
         finally:
-            self.fit_data = None
+            if isinstance(given, keras.callbacks.CallbackList) and begins is not None:
+                given.callbacks.remove(begins)
+            self.data_replayable = False
 
     def train_step(self, *args):
         return trainers.get().train_step(self, *args)
@@ -377,7 +429,7 @@ class GenerativeModel(keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = copy.deepcopy(config)  # deserializing consumes the nested configs: leave the caller's intact
         for name in cls.sub_model_names:
             if name in config:
                 config[name] = keras.saving.deserialize_keras_object(config[name])

@@ -7,7 +7,9 @@
     images = vae.generate(16, seed=0)
     gz.zoo.card("vae_fashion_mnist")["metrics"]["fd"]["value"]
 
-The format follows keras-hub's presets: one folder per entry holding `config.json` (the
+The format follows keras-hub's presets (the model-agnostic machinery is
+`keras_genzoo.utils.presets`, as keras-hub's `preset_utils`; writing entries is
+`keras_genzoo.zoo.publish`): one folder per entry holding `config.json` (the
 model's Keras config, `keras.saving.serialize_keras_object`), `model.weights.h5`
 (`save_weights`) and `metadata.json` (the card: data, preprocessing, family, config,
 parameter counts, file sizes, the command that reproduces the entry, its training time and
@@ -24,10 +26,10 @@ Training state (`with_optimizers=True`). The choice: an optional fourth file,
 the weights and every optimizer's slots and iteration count, keyed by attribute name
 (`optimizer/`, `d_optimizer/`, `g_optimizer/`) exactly as Keras reads them back with
 `load_weights` into a model whose optimizers are built (which `compile_from_config` does).
-The card adds what `save_weights` leaves out: the seed generator's state, so resumed training
-continues the noise sequence. Why not a full `model.keras`: it repeats the config (and could
-be loaded outside safe mode by habit), and inference users would download the optimizer
-slots they never use. Why a separate file rather than slots inside `model.weights.h5`: Adam
+The seed generator's state is saved with the model's own variables, so it is in that file
+too and resumed training continues the noise sequence. Why not a full `model.keras`: it
+repeats the config (and could be loaded outside safe mode by habit), and inference users
+would download the optimizer slots they never use. Why a separate file rather than slots inside `model.weights.h5`: Adam
 keeps two slots per weight, so the state is about three times the weights; the 4 MB per
 entry budget of the package's own entries leaves room for it only for small models, and
 entries whose state would exceed it ship without (their `registry.json` record has
@@ -48,8 +50,8 @@ from keras_genzoo.zoo.hub import (
     files,
     read_registry,
 )
-from keras_genzoo.zoo.hub import load as _load
-from keras_genzoo.zoo.presets import register, save_preset
+from keras_genzoo.zoo import hub as _hub
+from keras_genzoo.zoo.publish import register, save_preset
 
 
 def load(name, with_optimizers=False, registry=None):
@@ -68,7 +70,7 @@ def load(name, with_optimizers=False, registry=None):
         IntegrityError: a file's sha256 differs from the registry's (names the file and both hashes).
         ZooError: any other failure (missing training state, download failure, model mismatch).
     """
-    return _load(name, with_optimizers=with_optimizers, registry=registry)
+    return _hub.load(name, with_optimizers=with_optimizers, registry=registry)
 
 
 def from_preset(cls, name, with_optimizers=False, registry=None):
@@ -76,13 +78,7 @@ def from_preset(cls, name, with_optimizers=False, registry=None):
 
     Checks that the entry's class is `cls` (or a subclass) before loading anything.
     """
-    found = entry_class(name, registry)
-    if not (isinstance(cls, type) and issubclass(found, cls)):
-        raise ZooError(
-            f"{getattr(cls, '__name__', cls)}.from_preset({name!r}): that entry is a {found.__name__}; "
-            f"use gz.models.{found.__name__}.from_preset({name!r}) or gz.zoo.load({name!r})."
-        )
-    return _load(name, with_optimizers=with_optimizers, registry=registry)
+    return _hub.from_preset(cls, name, with_optimizers=with_optimizers, registry=registry)
 
 
 __all__ = [

@@ -11,8 +11,6 @@ import time
 
 import numpy as np
 
-#: The families whose models are trained on labels (they generate given a class).
-CONDITIONAL_FAMILIES = ("cvae", "cgan", "acgan")
 #: What is done to the images before training and evaluation.
 PREPROCESSING = "uint8 pixels / 255 -> float32 in [0, 1], no resizing, no augmentation"
 
@@ -34,15 +32,15 @@ def test_images(dataset, n=None):
     return (x, y) if n is None else (x[:n], y[:n])
 
 
-def _samples(model, n, seed, family):
+def _samples(model, n, seed):
     """`n` samples of the model (balanced labels for conditional models) and the labels used."""
-    if family in CONDITIONAL_FAMILIES or getattr(model, "num_classes", None):
+    if model.is_conditional:
         labels = np.arange(n) % int(model.num_classes)
         return model.generate(n, labels=labels, seed=seed), labels
     return model.generate(n, seed=seed), None
 
 
-def sample_metrics(model, dataset, family, n=10000, seed=0, kid=True, verbose=False):
+def sample_metrics(model, dataset, n=10000, seed=0, kid=True, verbose=False):
     """FD, KID, IS and class coverage (with the KL of the predicted-class histogram to uniform)
     of `n` samples against the first `n` test images, through the dataset's shipped evaluator.
 
@@ -56,7 +54,7 @@ def sample_metrics(model, dataset, family, n=10000, seed=0, kid=True, verbose=Fa
     if dataset not in classifiers.EVALUATORS:
         return {}, [f"no shipped evaluator for {dataset!r}: sample metrics not measured"]
     real, real_labels = test_images(dataset, n)
-    fake, labels = _samples(model, n, seed, family)
+    fake, labels = _samples(model, n, seed)
     split = f"{dataset}:test (first {len(real)} images)"
     kw = dict(n=n, seed=seed, verbose=verbose)
     out = {}
@@ -83,56 +81,49 @@ def sample_metrics(model, dataset, family, n=10000, seed=0, kid=True, verbose=Fa
     return out, notes
 
 
-def objective_metrics(model, dataset, family, n=None, batch_size=500):
-    """The family's own test objective on the test split (all of it unless `n`).
+def objective_metrics(model, dataset, n=None, batch_size=500):
+    """The family's own test objective (`model.test_objective`) on the test split (all of it
+    unless `n`); `{}` for families without one.
 
     VAE-type models: the negative ELBO (nats per image, one reparameterized sample per image);
     autoencoders: the reconstruction loss (nats per image) and the mean squared error per pixel.
     Each comes with the standard deviation of its per-batch means, from which a tolerance for a
     smaller re-measurement follows.
     """
-    if not hasattr(model, "encoder"):
-        return {}
-    import keras
-
     x, y = test_images(dataset, n)
-    conditional = hasattr(model, "conditional_objective")
     # at least 4 batches, so that the spread of batch means (the card's tolerance) is defined
     batch_size = max(1, min(batch_size, len(x) // 4))
-    losses, mses = [], []
+    batches = []
     for i in range(0, len(x), batch_size):
-        batch = keras.ops.convert_to_tensor(x[i : i + batch_size])
-        # The model's own objective, as its test step computes it (no compile needed); for the
-        # conditional VAE the negative ELBO given the labels (without a class-consistency term).
-        if conditional:
-            labels = keras.ops.convert_to_tensor(y[i : i + batch_size].astype(np.int32))
-            loss, logs = model.conditional_objective(batch, labels, model.latent_noise(batch), training=False)
-        else:
-            loss, logs = model.compute_objective(batch, training=False)
-        if not getattr(model, "variational", False):
-            losses.append(float(keras.ops.convert_to_numpy(logs["reconstruction_loss"])))
-            mses.append(float(np.mean((model.reconstruct(batch) - batch) ** 2)))
-        else:
-            losses.append(float(keras.ops.convert_to_numpy(loss)))
-    protocol = {"split": f"{dataset}:test", "n": int(len(x)), "batch_size": batch_size, "units": "nats per image",
-                "std_of_batch_means": round(float(np.std(losses)), 4)}
-    if getattr(model, "variational", False):
+        # The model's own objective, as its test step computes it (no compile needed); for
+        # conditional models given the test labels.
+        labels = y[i : i + batch_size].astype(np.int32) if model.is_conditional else None
+        values = model.test_objective(x[i : i + batch_size], labels)
+        if not values:
+            return {}
+        batches.append(values)
+    means = {key: [b[key] for b in batches] for key in batches[0]}
+    protocol = {"split": f"{dataset}:test", "n": int(len(x)), "batch_size": batch_size, "units": "nats per image"}
+    spread = {key: float(np.std(v)) for key, v in means.items()}
+    if "negative_elbo" in means:
         return {"test_negative_elbo": {
-            "metric": "test negative ELBO", "value": float(np.mean(losses)),
-            "protocol": dict(protocol, estimator="one reparameterized sample of z per image; beta=%g" % model.beta
-                             + ("; given the test labels" if conditional else ""))}}
+            "metric": "test negative ELBO", "value": float(np.mean(means["negative_elbo"])),
+            "protocol": dict(protocol, std_of_batch_means=round(spread["negative_elbo"], 4),
+                             estimator="one reparameterized sample of z per image; beta=%g" % model.beta
+                             + ("; given the test labels" if model.is_conditional else ""))}}
     return {
         "test_reconstruction_loss": {
-            "metric": "test reconstruction loss", "value": float(np.mean(losses)),
-            "protocol": dict(protocol, estimator=f"{model.likelihood} likelihood of decode(encode(x))")},
+            "metric": "test reconstruction loss", "value": float(np.mean(means["reconstruction_loss"])),
+            "protocol": dict(protocol, std_of_batch_means=round(spread["reconstruction_loss"], 4),
+                             estimator=f"{model.likelihood} likelihood of decode(encode(x))")},
         "test_reconstruction_mse": {
-            "metric": "test reconstruction MSE per pixel", "value": float(np.mean(mses)),
+            "metric": "test reconstruction MSE per pixel", "value": float(np.mean(means["reconstruction_mse"])),
             "protocol": dict(protocol, units="squared error per pixel, images in [0, 1]",
-                             std_of_batch_means=round(float(np.std(mses)), 6))},
+                             std_of_batch_means=round(spread["reconstruction_mse"], 6))},
     }
 
 
-def fd_spread(model, dataset, family, n=1000, seeds=(101, 102, 103, 104, 105)):
+def fd_spread(model, dataset, n=1000, seeds=(101, 102, 103, 104, 105)):
     """FD of `n` samples against the first `n` test images for several seeds: the mean and
     standard deviation a small re-measurement is checked against (FD is biased upwards at
     small n, so the 10,000-sample value is not the reference for a 1,000-sample check)."""
@@ -141,7 +132,7 @@ def fd_spread(model, dataset, family, n=1000, seeds=(101, 102, 103, 104, 105)):
     real, _ = test_images(dataset, n)
     values = []
     for seed in seeds:
-        fake, _ = _samples(model, n, seed, family)
+        fake, _ = _samples(model, n, seed)
         values.append(float(metrics.frechet_distance(real, fake, extractor=dataset, n=n, verbose=False)))
     return {"n": n, "seeds": list(seeds), "values": [round(v, 3) for v in values],
             "mean": round(float(np.mean(values)), 3), "std": round(float(np.std(values, ddof=1)), 3)}

@@ -14,28 +14,9 @@ from keras_genzoo.zoo import hub
 
 
 def sampling_network(model):
-    """A functional `keras.Model` `(noise[, labels]) -> images in [0, 1]` sharing `model`'s weights."""
-    import keras
-
-    net = getattr(model, "generator", None) or getattr(model, "decoder", None)
-    if net is None:
-        raise ValueError(f"{type(model).__name__} has neither a generator nor a decoder to export.")
-    noise = keras.Input((model.latent_dim,), name="noise", dtype="float32")
-    num_classes = getattr(model, "num_classes", None)
-    if num_classes:
-        labels = keras.Input((), name="labels", dtype="int32")
-        latent = noise
-        prior = getattr(model, "prior", None)
-        if prior is not None:  # a learned prior per class: generate() draws z = m_y + s_y * noise
-            mean, log_var = prior(labels)
-            latent = keras.layers.Lambda(lambda t: t[0] + keras.ops.exp(0.5 * t[1]) * t[2], name="class_prior")(
-                [mean, log_var, noise])
-        inputs, raw = [noise, labels], net([latent, labels])
-    else:
-        inputs, raw = noise, net(noise)
-    # `to_data_space` holds no variables: tanh or logits to [0, 1], exactly as `generate` does.
-    images = keras.layers.Lambda(model.to_data_space, name="to_unit_range")(raw)
-    return keras.Model(inputs, images, name=f"{model.name}_sampler")
+    """A functional `keras.Model` `(noise[, labels]) -> images in [0, 1]` sharing `model`'s weights:
+    `model.sampling_network()`, which each family builds for itself."""
+    return model.sampling_network()
 
 
 def export(name_or_model, path, registry=None, verbose=False):

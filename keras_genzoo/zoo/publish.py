@@ -1,4 +1,5 @@
-"""Writing zoo entries: a preset folder and its registry record.
+"""Publishing zoo entries: writing a preset folder and its registry record (loading them is
+`keras_genzoo.utils.presets`, and the package's own entries are in `keras_genzoo/zoo/presets/`).
 
 A preset folder holds
 
@@ -8,7 +9,8 @@ A preset folder holds
     training.weights.h5  optional: `model.save_weights` of the compiled model, i.e. the weights
                          plus every optimizer's slots and iteration count
 
-The registry record holds each file's sha256 and size.
+The registry record holds each file's sha256 and size. The seed generator's state is in the
+weights files (the model saves it with its own variables), not in the card.
 """
 
 from __future__ import annotations
@@ -21,22 +23,23 @@ import tempfile
 from pathlib import Path
 
 from keras_genzoo.utils import atomic_write
-from keras_genzoo.zoo import hub
+from keras_genzoo.utils import presets
 
 
-def _dump(obj):
+def json_text(obj):
+    """`obj` as the JSON text of a preset file: indented, in insertion order, newline-terminated."""
     return json.dumps(obj, indent=2, sort_keys=False) + "\n"
 
 
 def file_record(path):
     path = Path(path)
-    return {"sha256": hub.sha256_file(path), "bytes": path.stat().st_size}
+    return {"sha256": presets.sha256_file(path), "bytes": path.stat().st_size}
 
 
 def parameter_counts(model):
     """`{"total": n, "<sub-model>": n, ...}` for the model and its sub-models."""
     out = {"total": int(model.count_params())}
-    for name in getattr(model, "sub_model_names", ()):
+    for name in model.sub_model_names:
         if getattr(model, name, None) is not None:
             out[name] = int(getattr(model, name).count_params())
     return out
@@ -65,27 +68,26 @@ def save_preset(model, directory, card, with_training_state=False):
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
-        full = staging / hub.TRAINING_STATE_FILE
+        full = staging / presets.TRAINING_STATE_FILE
         model.save_weights(full)
         # The inference file: the same weights saved from an uncompiled copy, so no optimizer slots.
         plain = copy.deepcopy(config)
         plain.pop("compile_config", None)
         clone = keras.saving.deserialize_keras_object(plain, safe_mode=True)
         clone.load_weights(full)
-        clone.save_weights(staging / hub.WEIGHTS_FILE)
+        clone.save_weights(staging / presets.WEIGHTS_FILE)
         if not with_training_state:
             full.unlink()
-        (staging / hub.CONFIG_FILE).write_text(_dump(config))
+        (staging / presets.CONFIG_FILE).write_text(json_text(config))
         card = dict(card)
         card["parameters"] = parameter_counts(model)
-        card["fingerprint"] = hub.fingerprint(clone)
+        card["fingerprint"] = presets.fingerprint(clone)
         sizes = {p.name: p.stat().st_size for p in sorted(staging.iterdir())}
         card["file_bytes"] = sizes
         if with_training_state:
             card.setdefault("training", {})
-            card["training"] = dict(card["training"], optimizer_iterations=hub.optimizer_iterations(model),
-                                    seed_generator_state=hub.seed_generator_state(model))
-        (staging / hub.METADATA_FILE).write_text(_dump(card))
+            card["training"] = dict(card["training"], optimizer_iterations=presets.optimizer_iterations(model))
+        (staging / presets.METADATA_FILE).write_text(json_text(card))
         os.chmod(staging, 0o777 & ~_umask())
         if directory.exists():
             shutil.rmtree(directory)
@@ -93,8 +95,8 @@ def save_preset(model, directory, card, with_training_state=False):
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    files = {name: file_record(directory / name) for name in hub.PRESET_FILES}
-    state = {hub.TRAINING_STATE_FILE: file_record(directory / hub.TRAINING_STATE_FILE)} if with_training_state else None
+    files = {name: file_record(directory / name) for name in presets.PRESET_FILES}
+    state = {presets.TRAINING_STATE_FILE: file_record(directory / presets.TRAINING_STATE_FILE)} if with_training_state else None
     return files, state
 
 
@@ -111,23 +113,23 @@ def register(name, directory, registry=None, origin="local", summary=None):
     registry, or an https/file/hf URL of a folder holding the same files).
     """
     directory = Path(directory)
-    path = Path(registry) if registry is not None else hub.REGISTRY_PATH
-    data = hub.read_registry(path) if path.exists() else {"format": hub.FORMAT_VERSION, "entries": {}}
-    config = json.loads((directory / hub.CONFIG_FILE).read_text())
-    card = json.loads((directory / hub.METADATA_FILE).read_text())
+    path = Path(registry) if registry is not None else presets.REGISTRY_PATH
+    data = presets.read_registry(path) if path.exists() else {"format": presets.FORMAT_VERSION, "entries": {}}
+    config = json.loads((directory / presets.CONFIG_FILE).read_text())
+    card = json.loads((directory / presets.METADATA_FILE).read_text())
     record = {
         "class": config.get("registered_name") or config["class_name"],
         "family": card.get("family"),
         "dataset": card.get("dataset"),
         "origin": origin,
-        "files": {f: file_record(directory / f) for f in hub.PRESET_FILES},
-        "training_state": ({hub.TRAINING_STATE_FILE: file_record(directory / hub.TRAINING_STATE_FILE)}
-                           if (directory / hub.TRAINING_STATE_FILE).exists() else None),
+        "files": {f: file_record(directory / f) for f in presets.PRESET_FILES},
+        "training_state": ({presets.TRAINING_STATE_FILE: file_record(directory / presets.TRAINING_STATE_FILE)}
+                           if (directory / presets.TRAINING_STATE_FILE).exists() else None),
         "summary": summary or {},
     }
     data["entries"][name] = record
     data["entries"] = dict(sorted(data["entries"].items()))
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path, "w") as f:
-        f.write(_dump(data))
+        f.write(json_text(data))
     return record
