@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keras  # noqa: E402
 
-from keras_genzoo import runs  # noqa: E402
+from keras_genzoo import data, runs  # noqa: E402
 from keras_genzoo.utils import atomic_write  # noqa: E402
 
 
@@ -55,8 +55,8 @@ def main(argv=None):
         f.write(json.dumps(record, indent=2) + "\n")
 
     keras.utils.set_random_seed(config.seed)
-    train = runs.data.load(config.dataset, split=config.train_split, batch_size=config.resolved_batch_size(),
-                           image_range=config.image_range(), seed=config.seed, drop_remainder=True)
+    train = data.load(config.dataset, split=config.train_split, batch_size=config.resolved_batch_size(),
+                      seed=config.seed, drop_remainder=True)
     model = runs.MODELS[config.model](**config.model_kwargs(), **extra)
     if args.learning_rate is not None:
         model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))

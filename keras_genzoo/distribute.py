@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+from keras_genzoo.utils.validation import check_choice, check_positive_int
+
 STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker", "tpu")
 
 
@@ -25,8 +27,7 @@ def get_strategy(name="auto"):
     """
     import tensorflow as tf
 
-    if name not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {STRATEGIES}, got {name!r}.")
+    check_choice(name, "strategy", STRATEGIES)
     tf_config = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
     if name == "auto" and tf_config.get("cluster"):
         name = "multi_worker"
@@ -64,7 +65,6 @@ def global_batch_size(per_replica_batch_size, strategy=None):
     """
     import tensorflow as tf
 
-    if isinstance(per_replica_batch_size, bool) or not isinstance(per_replica_batch_size, int) or per_replica_batch_size < 1:
-        raise ValueError(f"per_replica_batch_size must be a positive integer, got {per_replica_batch_size!r}.")
+    per_replica_batch_size = check_positive_int(per_replica_batch_size, "per_replica_batch_size")
     strategy = strategy or tf.distribute.get_strategy()
     return per_replica_batch_size * strategy.num_replicas_in_sync

@@ -24,15 +24,12 @@ import contextlib
 import keras
 from keras import ops
 
+from keras_genzoo.utils.validation import check_number
+
 
 def check_decay(decay):
-    try:
-        decay = float(decay)
-    except (TypeError, ValueError):
-        raise ValueError(f"decay must be a number in [0, 1), got {decay!r}.") from None
-    if not 0.0 <= decay < 1.0:
-        raise ValueError(f"decay must be in [0, 1), got {decay}.")
-    return decay
+    """`decay` as a float in [0, 1); raises `ValueError("decay must be a number in [0, 1), ...")`."""
+    return check_number(decay, "decay", 0.0, maximum=1.0, strict_maximum=True)
 
 
 def warmup_decay(decay, t):

@@ -118,3 +118,45 @@ def test_models_answer_for_themselves(name):
     else:
         out, expected = sampler(z), model.generate(3, z=z)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(out), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["vae", "wgangp", "cgan"])
+def test_fit_on_empty_data_raises_on_every_backend(name):
+    """Keras trains nothing on empty data and returns an empty history; the models refuse it,
+    before training when the emptiness is known, after the epoch otherwise."""
+    import tensorflow as tf
+
+    model = make(name)
+    model.compile(run_eagerly=keras.backend.backend() == "tensorflow")
+    shape = TINY[name]["data_shape"]
+    x = np.zeros((0, *shape), "float32")
+    y = np.zeros((0,), "int32")
+    labelled = model.is_conditional
+    with pytest.raises(ValueError, match=r"fit got empty data \(0 examples or batches\).*at least one batch"):
+        model.fit(x, y if labelled else None, epochs=1, verbose=0)
+    known = tf.data.Dataset.from_tensor_slices((x, y) if labelled else x).batch(4)
+    with pytest.raises(ValueError, match="fit got empty data"):
+        model.fit(known, epochs=1, verbose=0)
+    full = np.random.default_rng(0).uniform(size=(8, *shape)).astype("float32")
+    labels = np.arange(8, dtype="int32") % K
+    unknown = tf.data.Dataset.from_tensor_slices((full, labels) if labelled else full)
+    unknown = unknown.filter(tf.autograph.experimental.do_not_convert(lambda *t: tf.constant(False))).batch(4)
+    assert int(unknown.cardinality()) == -2  # unknown length: looked at before training
+    with pytest.raises(ValueError, match="fit got empty data"):
+        model.fit(unknown, epochs=1, verbose=0)
+
+    def nothing():  # an empty Python generator: Keras refuses it itself
+        yield from ()
+
+    with pytest.raises(ValueError, match="at least one batch"):
+        model.fit(nothing(), epochs=1, verbose=0)
+    # Data only found empty while training (an epoch that ran no step) is refused after it.
+    from keras_genzoo.models.base import _EmptyData
+
+    check = _EmptyData()
+    check.on_epoch_begin(0)
+    with pytest.raises(ValueError, match=f"{type(model).__name__}.fit got data that yielded no batch"):
+        check.raise_if_nothing_ran(model)
+    check.on_train_batch_end(0)
+    check.raise_if_nothing_ran(model)
+    assert int(keras.ops.convert_to_numpy(next(iter(model.optimizers().values())).iterations)) == 0

@@ -1,6 +1,8 @@
 """gz.callbacks.BackupAndRestore: training straight through and training that crashes in the
 middle of an epoch, then resumes in a fresh model and a fresh `fit`, end with identical state
-for every family; backups are atomic and never hold a non-finite state."""
+for every family; backups are atomic and never hold a non-finite state.
+
+scripts/test.sh runs this file on TensorFlow, JAX and PyTorch: the resume is exact on each."""
 
 import json
 import os
@@ -285,3 +287,81 @@ def test_the_backup_is_transparent_to_other_callbacks(tmp_path):
         train("gan", [batches, gz.callbacks.BackupAndRestore(tmp_path, save_freq=1)])
     assert batches.seen == [[0, 1, 2, 3, 4]]  # epoch 2 only, its first two steps replayed
     assert not os.path.exists(tmp_path)
+
+
+# --------------------------------------------------------------------------- where the data stream starts
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="tf.distribute strategies are TensorFlow's")
+def test_resume_under_a_strategy_whose_fit_looks_at_a_batch_first(tmp_path):
+    """Under a tf.distribute strategy Keras opens an iterator and draws one batch before
+    training (to build the model): the stream is positioned only for the training iterator."""
+    import tensorflow as tf
+
+    def run(callbacks):
+        keras.utils.set_random_seed(0)
+        with tf.distribute.OneDeviceStrategy("/cpu:0").scope():
+            model = make("wgan")
+            history = model.fit(dataset("wgan"), epochs=3, verbose=0, callbacks=callbacks)
+        return model, history.history
+
+    straight, straight_history = run([])
+    with pytest.raises(KeyboardInterrupt):
+        run([Crash(12), gz.callbacks.BackupAndRestore(tmp_path, save_freq=1)])
+    callback = gz.callbacks.BackupAndRestore(tmp_path)
+    resumed, history = run([callback])
+    assert (callback.restored["epoch"], callback.restored["step"]) == (2, 2)
+    assert_same_state(straight, resumed)
+    assert history == {k: v[2:] for k, v in straight_history.items()}
+
+
+def test_data_fit_cannot_position_resumes_with_a_warning(tmp_path):
+    keras.utils.set_random_seed(0)
+    x = dataset("gan")
+    arrays = np.concatenate([batch.numpy() for batch in x])
+    with pytest.raises(KeyboardInterrupt):
+        make("gan").fit(arrays, batch_size=BATCH, epochs=EPOCHS, verbose=0,
+                        callbacks=[Crash(7), gz.callbacks.BackupAndRestore(tmp_path, save_freq=1)])
+    callback = gz.callbacks.BackupAndRestore(tmp_path)
+    with pytest.warns(RuntimeWarning, match="not a tf.data pipeline of known length"):
+        history = make("gan").fit(arrays, batch_size=BATCH, epochs=EPOCHS, verbose=0, callbacks=[callback])
+    assert (callback.restored["epoch"], callback.restored["step"]) == (1, 2)
+    assert len(history.history["d_loss"]) == 1
+
+
+def test_a_model_whose_fit_does_not_ask_cannot_resume(tmp_path):
+    """Only a zoo model's fit positions its data: another model finding a backup is an error."""
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.zeros((8, 2), "float32"), np.zeros((8, 1), "float32")
+    callback = gz.callbacks.BackupAndRestore(tmp_path, delete_checkpoint=False)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[callback])  # backing up works
+    assert callback.saves == 1 and callback.latest_record(tmp_path)["epoch"] == 1
+    with pytest.raises(TypeError, match="did not ask where to resume.*keras.callbacks.BackupAndRestore"):
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[gz.callbacks.BackupAndRestore(tmp_path)])
+
+
+def test_fit_reads_a_finite_pipeline_as_one_stream_positioned_by_epoch():
+    import tensorflow as tf
+
+    from keras_genzoo.models.data_stream import DataStream
+
+    def batches():  # 4 batches, the last partial, reshuffled on every pass
+        return tf.data.Dataset.range(10).shuffle(10, seed=3).batch(3)
+
+    def first_batch_then(data, begins, n):
+        peek = next(iter(data)).numpy().tolist()  # as Keras does before training, under a strategy
+        if begins is not None:
+            begins.on_train_begin()
+        return peek, [b.numpy().tolist() for b in data.take(n)]
+
+    stream = DataStream(batches())
+    assert stream.replayable and stream.steps_per_epoch == 4
+    peek, straight = first_batch_then(stream.data, None, 12)
+    stream = DataStream(batches())
+    begins = stream.start_at(2)
+    assert first_batch_then(stream.data, begins, 4) == (peek, straight[8:12])  # epoch 2 = the third pass
+    assert stream.start_at(0) is None
+    # Data fit cannot position is passed as given.
+    for data, steps in [(np.zeros((4, 2)), None), (batches(), 3), (batches().filter(lambda b: True), None)]:
+        stream = DataStream(data, steps)
+        assert not stream.replayable and stream.data is data and stream.steps_per_epoch == steps

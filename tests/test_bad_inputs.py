@@ -273,7 +273,7 @@ CALLBACK_ROWS = [
     Case("fid-num-samples", lambda c: gz.callbacks.FIDCallback(images(), num_samples=1), ValueError,
          ("got 1", "integer >= 2")),
     Case("grid-every-0", lambda c: gz.callbacks.SampleGrid(c.tmp_path, every_n_epochs=0), ValueError,
-         ("got 0", "integer >= 1")),
+         ("got 0", "every_n_epochs must be a positive integer")),
     Case("grid-not-square", lambda c: gz.callbacks.SampleGrid(c.tmp_path, num_samples=10), ValueError,
          ("num_samples=10 is not a square", "rows=")),
     Case("grid-unwritable", lambda c: (c.tmp_path / "file").write_text("x") and gz.callbacks.SampleGrid(

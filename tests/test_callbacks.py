@@ -143,7 +143,7 @@ def test_bad_input_is_rejected_before_training(tmp_path):
     blocker.write_text("x")
     with pytest.raises(ValueError, match="Cannot write to the output directory"):
         gz.callbacks.SampleGrid(blocker / "sub")
-    with pytest.raises(ValueError, match="every_n_epochs must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match="every_n_epochs must be a positive integer, got 0"):
         gz.callbacks.SampleGrid(tmp_path, every_n_epochs=0)
     with pytest.raises(ValueError, match="num_samples=10 is not a square"):
         gz.callbacks.SampleGrid(tmp_path, num_samples=10)

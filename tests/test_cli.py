@@ -291,3 +291,12 @@ def test_demo_json_summary_on_the_fallback_dataset(tmp_path, monkeypatch):
     stored = json.loads((tmp_path / "demo" / "metrics.json").read_text())["metrics"]
     assert summary["metrics"]["fid"]["value"] == stored["fid"]["value"]
     assert "epoch 1/1 - 22 steps - " in result.stderr  # progress went to stderr, as plain lines
+
+
+def test_train_on_data_with_no_batch_fails_saying_so(tmp_path):
+    """A batch larger than the split (batches drop their remainder) leaves no batch to train on:
+    `genzoo train` fails with the model's error instead of training nothing."""
+    result = invoke("train", "vae", "--dataset", "digits", "--batch-size", 5000, "--epochs", 1, "--out", tmp_path / "run")
+    assert result.exit_code == 1, result.output
+    assert "VAE.fit got empty data (0 examples or batches)" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -2,9 +2,10 @@
 
 For each package in ``PACKAGES``, the public names are those in its ``__all__`` (or, without
 one, the classes and functions defined inside the package whose names do not start with an
-underscore); constants such as ``gz.data.CATALOG`` are not classes or functions and are left
-out. Their docstrings, and those of their methods, are collected with the standard library's
-``doctest.DocTestFinder``, and each docstring runs as its own test case, named by its
+underscore); constants such as ``gz.data.CATALOG`` and modules such as ``gz.models.registry``
+are not classes or functions and are left out. Their docstrings, and those of their methods,
+are collected with the standard library's ``doctest.DocTestFinder``, and each docstring runs
+as its own test case, named by its
 qualified name (``keras_genzoo.metrics.FrechetDistance``), with ``ELLIPSIS`` and
 ``NORMALIZE_WHITESPACE``. A failure shows doctest's report.
 
@@ -35,6 +36,7 @@ PACKAGES = (
     "keras_genzoo.metrics",
     "keras_genzoo.callbacks",
     "keras_genzoo.data",
+    "keras_genzoo.models",
 )
 
 #: Public names whose example is still to be written, with the reason (kept honest by the test:

@@ -182,7 +182,7 @@ def test_ema_swapped_and_averaged_model():
 
 def test_ema_bad_inputs():
     g = _tiny_generator()
-    with pytest.raises(ValueError, match=r"decay must be in \[0, 1\), got 1.0"):
+    with pytest.raises(ValueError, match=r"decay must be a number in \[0, 1\), got 1.0"):
         WeightEMA(g, decay=1.0)
     with pytest.raises(ValueError, match="decay must be a number"):
         WeightEMA(g, decay="fast")

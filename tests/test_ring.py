@@ -59,7 +59,7 @@ def test_ring_dataset_yields_full_batches_for_fit():
     "kwargs, message",
     [
         ({"n": 0}, "n must be a positive integer"),
-        ({"n": 10, "std": 0.0}, "std must be a finite number > 0"),
+        ({"n": 10, "std": 0.0}, "std must be a number > 0"),
         ({"n": 10, "modes": 2.5}, "modes must be a positive integer"),
         ({"n": 10, "batch_size": 11}, "batch_size 11 is larger than n=10"),
     ],
@@ -156,7 +156,7 @@ def test_mode_coverage_draws_from_a_model_with_its_seed():
     [
         (np.zeros((10, 3)), {}, r"samples must be a non-empty array \(n, 2\)"),
         (np.full((10, 2), np.nan), {}, "samples must be finite"),
-        (np.zeros((10, 2)), {"std": -1.0}, "std must be a finite number > 0"),
+        (np.zeros((10, 2)), {"std": -1.0}, "std must be a number > 0"),
         (np.zeros((10, 2)), {"min_share": 0.0}, r"min_share must be a number in \(0, 1\]"),
         (np.zeros((10, 2)), {"weights": [1.0]}, "weights must be 8 positive shares"),
     ],

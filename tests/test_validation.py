@@ -54,6 +54,25 @@ def test_number_refuses_non_numbers(value):
         check_number(value, "beta", minimum=-1e6)
 
 
+def test_number_with_a_maximum():
+    assert check_number(0.0, "decay", maximum=1.0, strict_maximum=True) == 0.0
+    assert check_number(1, "share", strict=True, maximum=1.0) == 1.0
+    with pytest.raises(ValueError, match=r"^decay must be a number in \[0, 1\), got 1\.0\.$"):
+        check_number(1.0, "decay", maximum=1.0, strict_maximum=True)
+    with pytest.raises(ValueError, match=r"^share must be a number in \(0, 1\], got 0\.$"):
+        check_number(0, "share", strict=True, maximum=1.0)
+    with pytest.raises(ValueError, match=r"^p must be a number in \(0, 0\.5\), got nan\.$"):
+        check_number(math.nan, "p", strict=True, maximum=0.5, strict_maximum=True)
+
+
+def test_positive_int_with_a_minimum():
+    assert check_positive_int(np.int64(2), "steps", minimum=2) == 2
+    with pytest.raises(ValueError, match=r"^steps must be an integer >= 2, got 1\.$"):
+        check_positive_int(1, "steps", minimum=2)
+    with pytest.raises(ValueError, match=r"^steps must be an integer >= 2, got True\.$"):
+        check_positive_int(True, "steps", minimum=2)
+
+
 # ---------------------------------------------------------------------------- check_choice
 def test_choice():
     assert check_choice("batch", "normalization", ("batch", "layer")) == "batch"

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import numbers
 import tempfile
 from pathlib import Path
 
 import keras
 
 from keras_genzoo.trainers import keras_private
+from keras_genzoo.utils.validation import check_positive_int
 
 
 def check_every(every_n_epochs):
-    if isinstance(every_n_epochs, bool) or not isinstance(every_n_epochs, numbers.Integral) or every_n_epochs < 1:
-        raise ValueError(f"every_n_epochs must be an integer >= 1, got {every_n_epochs!r}.")
-    return int(every_n_epochs)
+    return check_positive_int(every_n_epochs, "every_n_epochs")
 
 
 def writable_directory(directory):

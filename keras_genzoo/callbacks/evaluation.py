@@ -17,12 +17,7 @@ from keras_genzoo.metrics.frechet import FeatureStatistics, frechet_distance_fro
 from keras_genzoo.metrics.protocol import statistics_hash
 from keras_genzoo.metrics.scores import mode_coverage_from_probabilities
 from keras_genzoo.utils.labels import cycling_labels
-
-
-def _check_count(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-        raise ValueError(f"{name} must be an integer >= 2, got {value!r}.")
-    return value
+from keras_genzoo.utils.validation import check_positive_int
 
 
 class FIDCallback(GenerativeCallback):
@@ -67,7 +62,7 @@ class FIDCallback(GenerativeCallback):
         super().__init__(every_n_epochs)
         self.fill_value = fill_value
         self.real_data = real_data
-        self.num_samples = _check_count(num_samples, "num_samples")
+        self.num_samples = check_positive_int(num_samples, "num_samples", minimum=2)
         if isinstance(real_data, (np.ndarray, list)):
             real_data = check_images(real_data, "real_data")  # arrays are checked whole, at once
         elif not isinstance(real_data, tf.data.Dataset):
@@ -168,7 +163,7 @@ class ModeCoverage(GenerativeCallback):
         super().__init__(every_n_epochs)
         self.fill_value = fill_value
         self.classifier_spec = classifier
-        self.num_samples = _check_count(num_samples, "num_samples")
+        self.num_samples = check_positive_int(num_samples, "num_samples", minimum=2)
         self.batch_size, self.seed = batch_size, seed
         self._classifier = None
         self.records = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ from keras_genzoo.callbacks.base import GenerativeCallback, writable_directory
 from keras_genzoo.metrics.extractors import check_images
 from keras_genzoo.utils.labels import cycling_labels
 from keras_genzoo.utils import image_grid, save_image
+from keras_genzoo.utils.validation import check_choice, check_positive_int
 
 METHODS = ("slerp", "lerp")
 
@@ -58,12 +58,6 @@ def slerp(z_a, z_b, t):
     return (direction * ((1 - t) * na + t * nb)).astype(np.float32)
 
 
-def _check_positive(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
-
-
 def interpolation_latents(model, num_pairs=8, steps=10, method="slerp", seed=0, real_images=None):
     """Latent paths `(num_pairs, steps, latent_dim)`; endpoints are prior samples, or the
     encodings (latent means) of `real_images` pairs `(x_a, x_b)` for models with `encode`.
@@ -78,10 +72,9 @@ def interpolation_latents(model, num_pairs=8, steps=10, method="slerp", seed=0, 
         >>> images.shape
         (15, 8, 8, 1)
     """
-    num_pairs = _check_positive(num_pairs, "num_pairs")
-    steps = _check_positive(steps, "steps", 2)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+    num_pairs = check_positive_int(num_pairs, "num_pairs")
+    steps = check_positive_int(steps, "steps", minimum=2)
+    check_choice(method, "method", METHODS)
     if real_images is not None:
         if not callable(getattr(model, "encode", None)):
             raise TypeError(f"real_images needs a model with encode(); {type(model).__name__} has none.")
@@ -166,7 +159,7 @@ def class_interpolation_grid(model, pairs=None, steps=10, seed=0):
                 f"class interpolation needs a conditional GAN with {name}() (ConditionalGAN, ACGAN); "
                 f"{type(model).__name__} has none."
             )
-    steps = _check_positive(steps, "steps", 2)
+    steps = check_positive_int(steps, "steps", minimum=2)
     embeddings = np.asarray(model.label_embeddings(), np.float32)
     k = len(embeddings)
     pairs = [(c, (c + 1) % k) for c in range(k)] if pairs is None else [tuple(p) for p in pairs]
@@ -219,15 +212,15 @@ class SampleGrid(GenerativeCallback):
     def __init__(self, directory, num_samples=64, every_n_epochs=1, seed=0, rows=None, tensorboard_dir=None,
                  samples_per_class=None):
         super().__init__(every_n_epochs)
-        self.samples_per_class = None if samples_per_class is None else _check_positive(samples_per_class,
-                                                                                       "samples_per_class")
+        self.samples_per_class = None if samples_per_class is None else check_positive_int(samples_per_class,
+                                                                                          "samples_per_class")
         self._labels = None
-        num_samples = _check_positive(num_samples, "num_samples")
+        num_samples = check_positive_int(num_samples, "num_samples")
         if rows is None:
             rows = math.isqrt(num_samples)
             if rows * rows != num_samples:
                 raise ValueError(f"num_samples={num_samples} is not a square; pass rows= that divides it.")
-        rows = _check_positive(rows, "rows")
+        rows = check_positive_int(rows, "rows")
         if num_samples % rows:
             raise ValueError(f"num_samples={num_samples} does not fill {rows} rows evenly.")
         self.directory = writable_directory(directory)
@@ -315,10 +308,9 @@ class LatentInterpolation(GenerativeCallback):
     def __init__(self, directory, num_pairs=8, steps=10, method="slerp", seed=0, every_n_epochs=1, gif=True,
                  real_images=None):
         super().__init__(every_n_epochs)
-        self.num_pairs = _check_positive(num_pairs, "num_pairs")
-        self.steps = _check_positive(steps, "steps", 2)
-        if method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+        self.num_pairs = check_positive_int(num_pairs, "num_pairs")
+        self.steps = check_positive_int(steps, "steps", minimum=2)
+        check_choice(method, "method", METHODS)
         self.directory = writable_directory(directory)
         self.method, self.seed, self.gif, self.real_images = method, seed, gif, real_images
         self._latents = None

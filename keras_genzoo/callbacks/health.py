@@ -8,6 +8,8 @@ import warnings
 import keras
 import numpy as np
 
+from keras_genzoo.utils.validation import check_number, check_positive_int
+
 
 def model_parts(model):
     """`(part, variables)` of a model: each sub-network (`generator`, `discriminator`,
@@ -109,13 +111,9 @@ class TrainingHealth(keras.callbacks.Callback):
 
     def __init__(self, check_weights_every=100, patience=200, win_probability=0.05, raise_error=False):
         super().__init__()
-        if not isinstance(check_weights_every, int) or check_weights_every < 1:
-            raise ValueError(f"check_weights_every must be an integer >= 1, got {check_weights_every!r}.")
-        if not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"patience must be an integer >= 1, got {patience!r}.")
-        if not 0.0 < win_probability < 0.5:
-            raise ValueError(f"win_probability must lie in (0, 0.5), got {win_probability!r}.")
-        self.check_weights_every, self.patience = check_weights_every, patience
+        self.check_weights_every = check_positive_int(check_weights_every, "check_weights_every")
+        self.patience = check_positive_int(patience, "patience")
+        check_number(win_probability, "win_probability", 0.0, strict=True, maximum=0.5, strict_maximum=True)
         self.win_logit = math.log(win_probability / (1.0 - win_probability))
         self.raise_error = raise_error
         self.message = None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import numbers
 import time
 
 import keras
 
 from keras_genzoo.utils.progress import format_values, write_line
+from keras_genzoo.utils.validation import check_number
 
 
 class PlainProgress(keras.callbacks.Callback):
@@ -42,10 +42,11 @@ class PlainProgress(keras.callbacks.Callback):
 
     def __init__(self, interval=30.0, stream=None):
         super().__init__()
-        if interval is not None and (
-            isinstance(interval, bool) or not isinstance(interval, numbers.Real) or interval <= 0
-        ):
-            raise ValueError(f"interval must be a positive number of seconds or None, got {interval!r}.")
+        if interval is not None:
+            try:
+                interval = check_number(interval, "interval", 0.0, strict=True)
+            except ValueError:
+                raise ValueError(f"interval must be a positive number of seconds or None, got {interval!r}.") from None
         self.interval = interval
         self.stream = stream
         self._epoch_start = self._last = 0.0

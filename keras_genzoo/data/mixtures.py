@@ -12,21 +12,9 @@ batched `tf.data.Dataset` that `GAN.fit` takes directly (vectors stay in data un
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
-
-
-def _positive_float(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
-    return float(value)
+from keras_genzoo.utils.validation import check_number, check_positive_int
 
 
 def ring_centers(modes=8, radius=2.0):
@@ -40,8 +28,8 @@ def ring_centers(modes=8, radius=2.0):
         >>> centers[0].tolist(), np.linalg.norm(centers, axis=1).round(6).tolist()
         ([2.0, 0.0], [2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0])
     """
-    modes = _positive_int(modes, "modes")
-    radius = _positive_float(radius, "radius")
+    modes = check_positive_int(modes, "modes")
+    radius = check_number(radius, "radius", 0.0, strict=True)
     angles = 2.0 * np.pi * np.arange(modes) / modes
     return np.stack([radius * np.cos(angles), radius * np.sin(angles)], axis=1)
 
@@ -58,8 +46,8 @@ def grid_centers(size=5, spacing=2.0):
         >>> gz.data.grid_centers().shape  # VEEGAN/PacGAN: 5 x 5 on {-4, -2, 0, 2, 4}^2
         (25, 2)
     """
-    size = _positive_int(size, "size")
-    spacing = _positive_float(spacing, "spacing")
+    size = check_positive_int(size, "size")
+    spacing = check_number(spacing, "spacing", 0.0, strict=True)
     axis = (np.arange(size) - (size - 1) / 2.0) * spacing
     xx, yy = np.meshgrid(axis, axis, indexing="ij")
     return np.stack([xx.ravel(), yy.ravel()], axis=1)
@@ -85,8 +73,8 @@ def sample_mixture(n, centers, std, seed=None, weights=None, return_labels=False
         >>> np.bincount(labels).tolist()  # about 250 and 750
         [231, 769]
     """
-    n = _positive_int(n, "n")
-    std = _positive_float(std, "std")
+    n = check_positive_int(n, "n")
+    std = check_number(std, "std", 0.0, strict=True)
     centers = np.asarray(centers, np.float64)
     if centers.ndim != 2 or centers.shape[0] < 1:
         raise ValueError(f"centers must be an array (K, d) with K >= 1, got shape {centers.shape}.")
@@ -105,7 +93,7 @@ def sample_mixture(n, centers, std, seed=None, weights=None, return_labels=False
 def _as_dataset(x, batch_size, seed):
     import tensorflow as tf
 
-    batch_size = _positive_int(batch_size, "batch_size")
+    batch_size = check_positive_int(batch_size, "batch_size")
     if batch_size > len(x):
         raise ValueError(f"batch_size {batch_size} is larger than n={len(x)}: no full batch can be formed.")
     ds = tf.data.Dataset.from_tensor_slices(x)

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from keras_genzoo.data import sources
 from keras_genzoo.data.catalog import CATALOG, get_spec
+from keras_genzoo.utils.validation import check_positive_int
 
 IMAGE_RANGES = ((-1.0, 1.0), (0.0, 1.0))
 _SHUFFLE_BUFFER_STREAMED = 10_000  # for tfds streams; in-memory arrays shuffle over all examples
@@ -19,9 +20,7 @@ _SHUFFLE_BUFFER_STREAMED = 10_000  # for tfds streams; in-memory arrays shuffle 
 
 # --------------------------------------------------------------------------- argument checks
 def check_batch_size(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    return int(batch_size)
+    return check_positive_int(batch_size, "batch_size")
 
 
 def check_image_range(image_range):
@@ -38,13 +37,12 @@ def check_image_range(image_range):
 def check_image_size(image_size):
     if image_size is None:
         return None
-    if (
-        not isinstance(image_size, (tuple, list))
-        or len(image_size) != 2
-        or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in image_size)
-    ):
-        raise ValueError(f"image_size must be a pair of positive integers (height, width), got {image_size!r}.")
-    return tuple(int(v) for v in image_size)
+    try:
+        if not isinstance(image_size, (tuple, list)) or len(image_size) != 2:
+            raise ValueError
+        return tuple(check_positive_int(v, "image_size") for v in image_size)
+    except ValueError:
+        raise ValueError(f"image_size must be a pair of positive integers (height, width), got {image_size!r}.") from None
 
 
 # --------------------------------------------------------------------------- shared pipeline
@@ -284,8 +282,8 @@ def _check_labels(y, n, num_classes):
         raise ValueError(f"labels must be integers (class indices), got dtype {y.dtype}.")
     if num_classes is None:
         num_classes = int(y.max()) + 1
-    elif isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}.")
+    else:
+        num_classes = check_positive_int(num_classes, "num_classes")
     if y.min() < 0 or y.max() >= num_classes:
         raise ValueError(f"labels must lie in 0..{num_classes - 1}, found values in {y.min()}..{y.max()}.")
     return y.astype(np.int64)

@@ -18,17 +18,10 @@ score 2,500 generated samples of a 2-D mixture of isotropic Gaussians:
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from keras_genzoo.metrics.protocol import MetricResult
-
-
-def _check_std(std):
-    if isinstance(std, bool) or not isinstance(std, numbers.Real) or not np.isfinite(std) or std <= 0:
-        raise ValueError(f"std must be a finite number > 0, got {std!r}.")
-    return float(std)
+from keras_genzoo.utils.validation import check_number
 
 
 def mixture_mode_histogram(samples, centers, std, radius_in_std=3.0):
@@ -96,7 +89,7 @@ def mixture_mode_coverage(
         >>> round(result.details["reverse_kl"], 2)  # about log(8 / 3)
         0.98
     """
-    std = _check_std(std)
+    std = check_number(std, "std", 0.0, strict=True)
     c = np.asarray(centers, np.float64)
     if c.ndim != 2 or c.shape[0] < 1:
         raise ValueError(f"centers must be an array (K, d) with K >= 1, got shape {c.shape}.")
@@ -112,9 +105,7 @@ def mixture_mode_coverage(
         raise ValueError(f"samples must be a non-empty array (n, {d}) to match centers {c.shape}, got shape {x.shape}.")
     if not np.issubdtype(x.dtype, np.number) or not np.all(np.isfinite(x)):
         raise ValueError("samples must be finite numbers (found NaN, Inf or a non-numeric dtype).")
-    share = 0.1 / k if min_share is None else min_share
-    if isinstance(share, bool) or not isinstance(share, numbers.Real) or not 0 < share <= 1:
-        raise ValueError(f"min_share must be a number in (0, 1], got {min_share!r}.")
+    share = 0.1 / k if min_share is None else check_number(min_share, "min_share", 0.0, strict=True, maximum=1.0)
     q = np.full(k, 1.0 / k) if weights is None else np.asarray(weights, np.float64)
     if q.shape != (k,) or np.any(q <= 0) or not np.isclose(q.sum(), 1.0):
         raise ValueError(f"weights must be {k} positive shares summing to 1.")

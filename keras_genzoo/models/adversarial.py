@@ -68,6 +68,29 @@ class AdversarialModel(GenerativeModel):
 
     `fit` takes images in [0, 1] (or `image_range=(-1, 1)`); the networks work in [-1, 1]
     (tanh generators); `generate` returns images in [0, 1]. Vector data stays in data units.
+
+    Example:
+
+        >>> # What every adversarial family gets from this base, shown with a tiny GAN on 2-D points:
+        >>> # two networks, two optimizers, the n_critic schedule and a generator average.
+        >>> import numpy as np, keras, keras_genzoo as gz
+        >>> gan = gz.models.GAN(data_shape=(2,), hidden_units=(16,), n_critic=2, ema_decay=0.9, seed=0)
+        >>> isinstance(gan, gz.models.AdversarialModel), gan.generator.name, gan.discriminator.name
+        (True, 'generator', 'discriminator')
+        >>> gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
+        >>> sorted(gan.optimizers())
+        ['d_optimizer', 'g_optimizer']
+        >>> points = np.random.default_rng(0).normal(size=(32, 2)).astype("float32")
+        >>> sorted(gan.fit(points, batch_size=8, epochs=1, verbose=0).history)
+        ['d_fake', 'd_loss', 'd_real', 'g_loss']
+        >>> [gan.is_generator_step(step) for step in (1, 2, 3, 4)]  # n_critic=2
+        [False, True, False, True]
+        >>> int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)  # 4 fit steps
+        (4, 2)
+        >>> gan.sampling_generator is gan.generator_ema  # generate() samples from the average
+        True
+        >>> gan.generate(5, seed=0).shape
+        (5, 2)
     """
 
     default_n_critic = 1
@@ -352,6 +375,21 @@ class GAN(AdversarialModel):
     `packing=m` (PacGAN, Lin et al. 2018) makes the default discriminator score packs of `m`
     samples (`networks.mlp_discriminator(packing=m)`), a remedy for mode collapse; the batch
     size must then be a multiple of `m`.
+
+    Example:
+
+        >>> import numpy as np, keras_genzoo as gz
+        >>> gan = gz.models.GAN(data_shape=(2,), hidden_units=(16, 16), seed=0)
+        >>> gan.latent_dim, gan.n_critic  # vectors: latent size d
+        (2, 1)
+        >>> gan.compile()  # the defaults for vectors
+        >>> points = np.random.default_rng(0).normal(size=(32, 2)).astype("float32")
+        >>> history = gan.fit(points, batch_size=8, epochs=1, verbose=0)
+        >>> gan.generate(5, seed=0).shape  # vectors in data units
+        (5, 2)
+        >>> images = gz.models.GAN(image_shape=(8, 8, 1), latent_dim=4, hidden_units=(16,), seed=0)
+        >>> images.generate(2, seed=0).shape  # MLP networks on flattened images
+        (2, 8, 8, 1)
     """
 
     default_batch_size = 64
@@ -416,8 +454,31 @@ class DCGAN(GAN):
         image_shape: `(H, W, C)`, H and W divisible by 4.
         base_filters: width of the networks (the paper's 64 at its image sizes).
         sync_batch_norm: synchronise batch-norm statistics across replicas.
-        hidden_units, packing: `GAN`'s MLP options; a DCGAN accepts only their defaults (None, 1),
-            which its config records.
+        hidden_units: `GAN`'s MLP widths; a DCGAN accepts only the default, None (its config records it).
+        packing: `GAN`'s PacGAN option; a DCGAN accepts only the default, 1.
+
+    Example:
+
+        >>> # Train for two steps, then save and load the model with its optimizers.
+        >>> import os, shutil, tempfile
+        >>> import keras, numpy as np, keras_genzoo as gz
+        >>> dcgan = gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4, seed=0)
+        >>> dcgan.compile()  # Adam(2e-4, beta_1=0.5) for both networks
+        >>> x = np.random.default_rng(0).uniform(size=(16, 8, 8, 1)).astype("float32")
+        >>> history = dcgan.fit(x, batch_size=8, epochs=1, verbose=0)
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "dcgan.keras")
+        >>> dcgan.save(path)
+        >>> restored = keras.models.load_model(path)
+        >>> type(restored).__name__, restored.compiled
+        ('DCGAN', True)
+        >>> bool(np.array_equal(restored.generate(4, seed=0), dcgan.generate(4, seed=0)))
+        True
+        >>> shutil.rmtree(folder)
+        >>> # The configuration is the constructor's arguments:
+        >>> clone = gz.models.DCGAN.from_config(dcgan.get_config())
+        >>> clone.get_config() == dcgan.get_config()
+        True
     """
 
     default_batch_size = 128

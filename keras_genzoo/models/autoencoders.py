@@ -60,20 +60,26 @@ class Autoencoder(GenerativeModel):
         seed: seeds the training noise.
         image_shape: alias of `data_shape`.
         latent_prior: the prior of the codes; the autoencoders use `"normal"` (N(0, I)) only.
-        image_range: the range of the images given to `fit` (see `GenerativeModel`).
+
+    Other keyword arguments (`image_range`, `name`, ...) are `GenerativeModel`'s.
 
     Defaults: Adam(1e-3), as in the Keras VAE example; Kingma & Welling used Adagrad.
 
     Example:
 
-    >>> import numpy as np, keras_genzoo as gz
-    >>> vae = gz.models.VAE(image_shape=(8, 8, 1), latent_dim=2, base_filters=4, seed=0)
-    >>> vae.compile()
-    >>> x = np.random.default_rng(0).uniform(size=(16, 8, 8, 1)).astype("float32")
-    >>> _ = vae.fit(x, batch_size=8, epochs=1, verbose=0)
-    >>> z_mean, z_log_var = vae.encode(x[:3])
-    >>> z_mean.shape, vae.decode(z_mean).shape
-    ((3, 2), (3, 8, 8, 1))
+        >>> import numpy as np, keras_genzoo as gz
+        >>> ae = gz.models.Autoencoder(image_shape=(8, 8, 1), latent_dim=4, base_filters=4, seed=0)
+        >>> ae.compile()  # Adam(1e-3)
+        >>> ae.optimizer_roles()
+        {'autoencoder': 'optimizer'}
+        >>> x = np.random.default_rng(0).uniform(size=(16, 8, 8, 1)).astype("float32")
+        >>> sorted(ae.fit(x, batch_size=8, epochs=1, verbose=0).history)
+        ['loss', 'reconstruction_loss']
+        >>> z = ae.encode(x[:3])
+        >>> z.shape, ae.decode(z).shape, ae.reconstruct(x[:3]).shape
+        ((3, 4), (3, 8, 8, 1), (3, 8, 8, 1))
+        >>> ae.interpolate(x[:2], x[2:4], steps=5).shape  # 5 images from each x_a to its x_b
+        (2, 5, 8, 8, 1)
     """
 
     variational = False
@@ -293,6 +299,22 @@ class VAE(Autoencoder):
 
     Args:
         beta: weight of the KL term (1 is the ELBO; > 1 a beta-VAE), >= 0.
+
+    Example:
+
+        >>> import numpy as np, keras_genzoo as gz
+        >>> vae = gz.models.VAE(image_shape=(8, 8, 1), latent_dim=2, base_filters=4, seed=0)
+        >>> vae.compile()
+        >>> x = np.random.default_rng(0).uniform(size=(16, 8, 8, 1)).astype("float32")
+        >>> sorted(vae.fit(x, batch_size=8, epochs=1, verbose=0).history)
+        ['kl_loss', 'loss', 'reconstruction_loss']
+        >>> z_mean, z_log_var = vae.encode(x[:3])
+        >>> z_mean.shape, z_log_var.shape, vae.decode(z_mean).shape
+        ((3, 2), (3, 2), (3, 8, 8, 1))
+        >>> vae.generate(4, seed=0).shape  # decoded draws of the prior N(0, I)
+        (4, 8, 8, 1)
+        >>> sorted(vae.test_objective(x[:4]))
+        ['negative_elbo']
     """
 
     variational = True

@@ -16,7 +16,7 @@ from keras_genzoo.models.data_stream import DataStream
 from keras_genzoo.trainers import steps
 from keras_genzoo.utils.validation import check_choice, check_positive_int, resolve_data_shape
 
-__all__ = ["GenerativeModel", "check_positive_int", "resolve_data_shape", "resolve_image_range"]
+__all__ = ["GenerativeModel", "resolve_image_range"]
 
 LATENT_PRIORS = ("normal", "uniform")
 #: the arguments every `keras.Model` takes, which its `get_config` records
@@ -40,6 +40,48 @@ def resolve_image_range(image_range):
 
 
 
+class _EmptyData(keras.callbacks.Callback):
+    """Refuses `fit` on data with no batch, which Keras accepts silently (it trains nothing and
+    returns an empty history): before training for arrays and `tf.data` pipelines (of length 0,
+    or of unknown length that yield no first batch), else after a `fit` whose epochs ran no step."""
+
+    def __init__(self):
+        super().__init__()
+        self.steps = 0
+        self.epochs = 0
+
+    @staticmethod
+    def _message(model, what):
+        return (f"{type(model).__name__}.fit got {what}: there is nothing to train on. Expected at least one batch "
+                "of examples (check the dataset's split, filters and batch size with drop_remainder).")
+
+    @classmethod
+    def check(cls, model, x):
+        """A fresh callback, after refusing `x` when it is known to hold no example."""
+        length = None
+        if isinstance(x, np.ndarray) or (hasattr(x, "shape") and hasattr(x, "dtype") and not hasattr(x, "cardinality")):
+            length = x.shape[0] if len(x.shape) else None
+        elif isinstance(x, (tuple, list)) and x and hasattr(x[0], "shape") and len(x[0].shape):
+            length = x[0].shape[0]
+        elif hasattr(x, "cardinality") and callable(x.cardinality):
+            length = int(x.cardinality())  # tf.data: -1 infinite, -2 unknown
+            if length == -2:  # e.g. after filter(): look for a first batch (Keras' JAX fit loses its state otherwise)
+                length = sum(1 for _ in x.take(1))
+        if length == 0:
+            raise ValueError(cls._message(model, "empty data (0 examples or batches)"))
+        return cls()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs += 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+
+    def raise_if_nothing_ran(self, model, cause=None):
+        if self.epochs and not self.steps and not model.stop_training:
+            raise ValueError(self._message(model, "data that yielded no batch")) from cause
+
+
 class GenerativeModel(keras.Model):
     """Base of every model in the zoo.
 
@@ -54,6 +96,33 @@ class GenerativeModel(keras.Model):
         image_range: the range of the images given to `fit`: `(0, 1)` (default) or `(-1, 1)`.
             The model maps them to its internal range itself; a batch outside the range stops
             training with an error. `generate` always returns images in [0, 1].
+
+    Example:
+
+        >>> # What every family inherits, shown with a tiny DCGAN (any family answers the same questions).
+        >>> import numpy as np, keras_genzoo as gz
+        >>> model = gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4, seed=0)
+        >>> isinstance(model, gz.models.GenerativeModel), model.is_conditional
+        (True, False)
+        >>> model.sample_latent(3, seed=0).shape
+        (3, 4)
+        >>> images = model.generate(3, seed=0)  # numpy float32 in [0, 1]
+        >>> images.shape, images.dtype, bool(images.min() >= 0 and images.max() <= 1)
+        ((3, 8, 8, 1), dtype('float32'), True)
+        >>> bool(np.array_equal(images, model.generate(3, seed=0)))  # same seed, same images
+        True
+        >>> sampler = model.sampling_network()  # a functional keras.Model: noise -> images in [0, 1]
+        >>> [tuple(t.shape) for t in sampler.inputs], tuple(sampler.outputs[0].shape)
+        ([(None, 4)], (None, 8, 8, 1))
+        >>> z = model.sample_latent(2, seed=1)
+        >>> bool(np.allclose(sampler.predict(z, verbose=0), model.generate(2, z=z), atol=1e-6))
+        True
+        >>> model.optimizer_roles()
+        {'discriminator': 'd_optimizer', 'generator': 'g_optimizer'}
+        >>> model.optimizers()  # before compile()
+        {'d_optimizer': None, 'g_optimizer': None}
+        >>> {"latent_dim", "base_filters", "seed"} <= set(model.options())
+        True
     """
 
     #: discriminator (critic) updates per generator update; 1 for families without a critic
@@ -307,7 +376,8 @@ class GenerativeModel(keras.Model):
         """
         arguments = inspect.signature(keras.Model.fit).bind(self, x, *args, **kwargs).arguments
         del arguments["self"]
-        stream = DataStream(x, arguments.get("steps_per_epoch"))
+        empty = _EmptyData.check(self, x)
+        stream = DataStream(x, arguments.get("steps_per_epoch"), self.steps_per_execution or 1)
         given = arguments.get("callbacks")
         # A `keras.callbacks.CallbackList` is passed on as it is (Keras then adds no `History`).
         callbacks = given.callbacks if isinstance(given, keras.callbacks.CallbackList) else list(given or [])
@@ -327,13 +397,23 @@ class GenerativeModel(keras.Model):
                 begins = stream.start_at(arguments["initial_epoch"])
                 if begins is not None:
                     callbacks.append(begins)
+            callbacks.append(empty)
             if not isinstance(given, keras.callbacks.CallbackList):
                 arguments["callbacks"] = callbacks
             arguments.update(x=stream.data, steps_per_epoch=stream.steps_per_epoch)
-            return super().fit(**arguments)
+            try:
+                history = super().fit(**arguments)
+            except UnboundLocalError as e:
+                # Keras 3.15's JAX fit fails this way after an epoch that ran no step.
+                empty.raise_if_nothing_ran(self, cause=e)
+                raise
+            empty.raise_if_nothing_ran(self)
+            return history
         finally:
-            if isinstance(given, keras.callbacks.CallbackList) and begins is not None:
-                given.callbacks.remove(begins)
+            if isinstance(given, keras.callbacks.CallbackList):
+                for added in (begins, empty):
+                    if added in given.callbacks:
+                        given.callbacks.remove(added)
             self.data_replayable = False
 
     def train_step(self, *args):

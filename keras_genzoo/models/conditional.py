@@ -46,12 +46,8 @@ class ConditionalAdversarialModel(LabelConditioning, AdversarialModel):
 
     Args:
         data_shape: one example, `(H, W, C)` (H, W divisible by 4) or `(d,)`.
-        image_shape: alias of `data_shape`.
         num_classes: number of classes `K`; labels are integers in `[0, K)`.
         latent_dim: size of `z`.
-        generator: a `keras.Model` `[z (latent_dim,), label (1,)] -> data_shape`; default
-            `networks.conditional_generator` (label embedding concatenated with z).
-        discriminator: the family's discriminator (see the subclasses).
         embedding_dim: size of the generator's label embedding (default 32; with
             `label_combination="multiply"` it must equal, and defaults to, `latent_dim`).
         label_combination: how the default generator joins z and the label embedding:
@@ -61,8 +57,36 @@ class ConditionalAdversarialModel(LabelConditioning, AdversarialModel):
             `hidden_units` for G and its reverse for D; default (256, 512) / (512, 256).
         sync_batch_norm: synchronise batch-norm statistics across replicas.
         objective: the losses (see the subclasses).
-        n_critic, latent_prior, seed, ema_decay: as in `AdversarialModel` (with `ema_decay`,
-            `generate` and the class embeddings come from `generator_ema`).
+
+    The other keyword arguments are `AdversarialModel`'s: `image_shape` (alias of `data_shape`),
+    `generator` (a `keras.Model` `[z (latent_dim,), label (1,)] -> data_shape`; default
+    `networks.conditional_generator`, a label embedding joined with z), `discriminator` (the
+    family's, see the subclasses), `n_critic`, `latent_prior`, `seed` and `ema_decay` (with it,
+    `generate` and the class embeddings come from `generator_ema`).
+
+    Example:
+
+        >>> # What the conditional GANs share, shown with a tiny ConditionalGAN (untrained here).
+        >>> import numpy as np, keras_genzoo as gz
+        >>> cgan = gz.models.ConditionalGAN(image_shape=(8, 8, 1), num_classes=3, latent_dim=4, embedding_dim=2,
+        ...                                 base_filters=4, seed=0)
+        >>> isinstance(cgan, gz.models.ConditionalAdversarialModel), cgan.is_conditional, cgan.num_classes
+        (True, True, 3)
+        >>> cgan.generate(3, labels=[0, 1, 2], seed=0).shape
+        (3, 8, 8, 1)
+        >>> embeddings = cgan.label_embeddings()  # one learned embedding per class
+        >>> embeddings.shape
+        (3, 2)
+        >>> between = np.repeat((embeddings[:1] + embeddings[1:2]) / 2, 2, axis=0)  # halfway from class 0 to 1
+        >>> cgan.generate_from_embeddings(cgan.sample_latent(2, seed=0), between).shape
+        (2, 8, 8, 1)
+        >>> sampler = cgan.sampling_network()  # [noise, labels] -> images in [0, 1]
+        >>> [(t.name, tuple(t.shape), t.dtype) for t in sampler.inputs]
+        [('noise', (None, 4), 'float32'), ('labels', (None,), 'int32')]
+        >>> cgan.generate(2, labels=[0, 3])
+        Traceback (most recent call last):
+        ...
+        ValueError: labels must be integer class indices in [0, 3) ...
     """
 
     #: the objectives the family accepts
@@ -199,6 +223,25 @@ class ConditionalGAN(ConditionalAdversarialModel):
 
     History: `d_loss`, `g_loss`, `d_real`, `d_fake` (mean D outputs), and with `"wgan-gp"`
     `wasserstein` and `gradient_penalty`.
+
+    Example:
+
+        >>> import numpy as np, keras_genzoo as gz
+        >>> cgan = gz.models.ConditionalGAN(image_shape=(8, 8, 1), num_classes=3, latent_dim=4, base_filters=4, seed=0)
+        >>> cgan.conditioning, cgan.objective, cgan.n_critic
+        ('projection', 'non_saturating', 1)
+        >>> cgan.compile()
+        >>> x = np.random.default_rng(0).uniform(size=(12, 8, 8, 1)).astype("float32")
+        >>> labels = np.arange(12) % 3
+        >>> sorted(cgan.fit(x, labels, batch_size=6, epochs=1, verbose=0).history)
+        ['d_fake', 'd_loss', 'd_real', 'g_loss']
+        >>> cgan.generate(4, labels=[2, 2, 0, 1], seed=0).shape
+        (4, 8, 8, 1)
+        >>> # The Wasserstein objective brings its critic schedule and penalty:
+        >>> critic = gz.models.ConditionalGAN(image_shape=(8, 8, 1), num_classes=3, latent_dim=4, base_filters=4,
+        ...                                   objective="wgan-gp", seed=0)
+        >>> critic.n_critic, critic.gp_weight, critic.discriminator.name
+        (5, 10.0, 'critic')
     """
 
     objectives = OBJECTIVES
@@ -309,6 +352,22 @@ class ACGAN(ConditionalAdversarialModel):
     History: `d_loss`, `g_loss`, `d_real`, `d_fake` (mean source logits), `class_loss`
     (D's class cross-entropy on real + fake batches, whatever `fake_class_loss`),
     `real_class_accuracy`, `fake_class_accuracy`.
+
+    Example:
+
+        >>> import numpy as np, keras_genzoo as gz
+        >>> acgan = gz.models.ACGAN(image_shape=(8, 8, 1), num_classes=3, latent_dim=4, base_filters=4,
+        ...                         label_combination="multiply", seed=0)
+        >>> [tuple(output.shape) for output in acgan.discriminator.outputs]  # source logit, class logits
+        [(None, 1), (None, 3)]
+        >>> acgan.compile()
+        >>> x = np.random.default_rng(0).uniform(size=(12, 8, 8, 1)).astype("float32")
+        >>> history = acgan.fit(x, np.arange(12) % 3, batch_size=6, epochs=1, verbose=0)
+        >>> sorted(history.history)  # doctest: +NORMALIZE_WHITESPACE
+        ['class_loss', 'd_fake', 'd_loss', 'd_real', 'fake_class_accuracy', 'g_class_loss', 'g_loss',
+         'real_class_accuracy']
+        >>> acgan.generate(3, labels=[2, 2, 2], seed=0).shape
+        (3, 8, 8, 1)
     """
 
     def __init__(self, data_shape=None, num_classes=10, latent_dim=128, class_loss_weight=1.0,

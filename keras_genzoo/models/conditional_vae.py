@@ -73,13 +73,13 @@ class ConditionalVAE(LabelConditioning, VAE):
 
     Example:
 
-    >>> import numpy as np, keras_genzoo as gz
-    >>> cvae = gz.models.ConditionalVAE(image_shape=(8, 8, 1), num_classes=3, latent_dim=2, base_filters=4, seed=0)
-    >>> cvae.compile()
-    >>> x = np.random.default_rng(0).uniform(size=(12, 8, 8, 1)).astype("float32")
-    >>> _ = cvae.fit(x, np.arange(12) % 3, batch_size=6, epochs=1, verbose=0)
-    >>> cvae.generate(4, labels=[0, 1, 2, 0], seed=0).shape
-    (4, 8, 8, 1)
+        >>> import numpy as np, keras_genzoo as gz
+        >>> cvae = gz.models.ConditionalVAE(image_shape=(8, 8, 1), num_classes=3, latent_dim=2, base_filters=4, seed=0)
+        >>> cvae.compile()
+        >>> x = np.random.default_rng(0).uniform(size=(12, 8, 8, 1)).astype("float32")
+        >>> _ = cvae.fit(x, np.arange(12) % 3, batch_size=6, epochs=1, verbose=0)
+        >>> cvae.generate(4, labels=[0, 1, 2, 0], seed=0).shape
+        (4, 8, 8, 1)
     """
 
     sub_model_names = ("encoder", "decoder", "classifier")

@@ -38,6 +38,9 @@ class DataStream:
     Args:
         data: what was passed to `fit` as `x`.
         steps_per_epoch: what was passed to `fit` (None: one pass of the data per epoch).
+        steps_per_execution: the model's; a finite pipeline whose epoch is not a whole number
+            of executions is passed as given (Keras ends such an epoch with a shorter execution
+            on finite data, but rounds a `steps_per_epoch` epoch up to whole executions).
 
     Attributes:
         data, steps_per_epoch: what to pass to Keras' `fit`.
@@ -46,7 +49,7 @@ class DataStream:
             pass), or an infinite one read with `steps_per_epoch`. Other data is passed as given.
     """
 
-    def __init__(self, data, steps_per_epoch=None):
+    def __init__(self, data, steps_per_epoch=None, steps_per_execution=1):
         self.data, self.steps_per_epoch = data, steps_per_epoch
         self.replayable = False
         self._skip = 0
@@ -55,7 +58,8 @@ class DataStream:
         batches = int(data.cardinality().numpy())
         if batches == _INFINITE:
             self.replayable = steps_per_epoch is not None  # Keras requires it
-        elif batches > 0 and (steps_per_epoch is None or batches % steps_per_epoch == 0):
+        elif (batches > 0 and (steps_per_epoch is None or batches % steps_per_epoch == 0)
+              and (steps_per_epoch or batches) % max(1, int(steps_per_execution)) == 0):
             # Keras reads the same batches from a finite dataset; an epoch that would end in
             # the middle of a pass (Keras cuts it short) keeps the data as given.
             self.data, self.steps_per_epoch = data.repeat(), steps_per_epoch or batches

@@ -266,7 +266,26 @@ def family_of(model_or_class):
 
 def create(name, data_shape=None, recipe="paper", compile=True, image_shape=None, **kwargs):
     """A model of family `name` with the hyper-parameters of `recipe` (keyword arguments
-    override them), compiled with the recipe's optimizers unless `compile=False`."""
+    override them), compiled with the recipe's optimizers unless `compile=False`.
+
+    Example:
+
+        >>> import keras_genzoo as gz
+        >>> gz.models.registry.names()
+        ('autoencoder', 'vae', 'gan', 'dcgan', 'wgan', 'wgangp', 'cvae', 'cgan', 'acgan'...)
+        >>> "fast" in gz.models.registry.get("dcgan").recipes
+        True
+        >>> model = gz.models.create("dcgan", image_shape=(8, 8, 1), recipe="fast", latent_dim=4, base_filters=4, seed=0)
+        >>> type(model).__name__, model.base_filters, model.ema_decay, model.compiled  # base_filters overrides the recipe's
+        ('DCGAN', 4, 0.999, True)
+        >>> gz.models.registry.get("dcgan").recipe("fast").batch_size
+        32
+        >>> model.generate(2, seed=0).shape
+        (2, 8, 8, 1)
+        >>> vae = gz.models.create("vae", image_shape=(8, 8, 1), base_filters=4, compile=False)
+        >>> vae.latent_dim, vae.compiled  # the family's default latent size
+        (2, False)
+    """
     family = get(name)
     chosen = family.recipe(recipe)
     model_kwargs = dict(chosen.model_kwargs)

@@ -86,6 +86,22 @@ class WGAN(_WassersteinBase):
 
     Args:
         clip_value: `c`, the clipping bound, > 0.
+
+    Example:
+
+        >>> import numpy as np, keras, keras_genzoo as gz
+        >>> wgan = gz.models.WGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4, seed=0)
+        >>> wgan.n_critic, wgan.clip_value
+        (5, 0.01)
+        >>> wgan.compile()  # RMSprop(5e-5) for both networks
+        >>> x = np.random.default_rng(0).uniform(size=(16, 8, 8, 1)).astype("float32")
+        >>> sorted(wgan.fit(x, batch_size=2, epochs=1, verbose=0).history)
+        ['d_fake', 'd_loss', 'd_real', 'g_loss', 'wasserstein']
+        >>> int(wgan.d_optimizer.iterations), int(wgan.g_optimizer.iterations)  # 8 critic steps, 1 generator step
+        (8, 1)
+        >>> weights = [keras.ops.convert_to_numpy(v) for v in wgan.discriminator.trainable_variables]
+        >>> bool(max(np.abs(w).max() for w in weights) <= wgan.clip_value)  # every critic weight in [-c, c]
+        True
     """
 
     def __init__(self, data_shape=None, latent_dim=None, clip_value=0.01, **kwargs):
@@ -137,6 +153,23 @@ class WGANGP(_WassersteinBase):
     Args:
         gp_weight: `lambda`, >= 0; `None` (default): 10 for images, 1 for vectors.
         n_critic: critic updates per generator update; `None` (default): 5 for images, 2 for vectors.
+
+    Example:
+
+        >>> import numpy as np, keras_genzoo as gz
+        >>> wgangp = gz.models.WGANGP(image_shape=(8, 8, 1), latent_dim=4, base_filters=4, seed=0)
+        >>> wgangp.gp_weight, wgangp.n_critic  # the image defaults
+        (10.0, 5)
+        >>> vectors = gz.models.WGANGP(data_shape=(2,), seed=0)
+        >>> vectors.gp_weight, vectors.n_critic  # the vector defaults
+        (1.0, 2)
+        >>> wgangp.compile()  # Adam(1e-4, beta_1=0, beta_2=0.9) for both networks
+        >>> x = np.random.default_rng(0).uniform(size=(16, 8, 8, 1)).astype("float32")
+        >>> sorted(wgangp.fit(x, batch_size=8, epochs=1, verbose=0).history)
+        ['d_fake', 'd_loss', 'd_real', 'g_loss', 'gradient_penalty', 'wasserstein']
+        >>> clone = gz.models.WGANGP.from_config(wgangp.get_config())
+        >>> clone.gp_weight, clone.get_config() == wgangp.get_config()
+        (10.0, True)
     """
 
     critic_normalization = "layer"

@@ -17,7 +17,8 @@ from pathlib import Path
 _TEMPORARY = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp(\.keras)?$")
 
 
-def _umask():
+def umask():
+    """The process's file-creation mask (read without changing it)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -29,7 +30,7 @@ def _temporary_next_to(path: Path, suffix: str):
 
 
 def _publish(tmp, path):
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
+    os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes 0600; give the file the usual permissions
     os.replace(tmp, path)
 
 

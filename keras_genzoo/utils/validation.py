@@ -23,34 +23,45 @@ __all__ = [
 ]
 
 
-def check_positive_int(value, name):
-    """Returns `value` as an `int` if it is an integer >= 1 (numpy integers included).
+def check_positive_int(value, name, minimum=1):
+    """Returns `value` as an `int` if it is an integer >= `minimum` (default 1; numpy
+    integers included).
 
     Raises:
-        ValueError: `"{name} must be a positive integer, got {value!r}."` for anything
-            else, including `True`/`False` and floats such as `2.0`.
+        ValueError: `"{name} must be a positive integer, got {value!r}."` (`"{name} must be
+            an integer >= {minimum}, ..."` for another `minimum`) for anything else,
+            including `True`/`False` and floats such as `2.0`.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {expected}, got {value!r}.")
     return int(value)
 
 
-def check_number(value, name, minimum=0.0, strict=False):
+def check_number(value, name, minimum=0.0, strict=False, maximum=None, strict_maximum=False):
     """Returns `value` as a `float` if it is a finite real number `>= minimum`
-    (`> minimum` when `strict`). Integers and numpy scalars are accepted.
+    (`> minimum` when `strict`) and, when `maximum` is given, `<= maximum` (`< maximum`
+    when `strict_maximum`). Integers and numpy scalars are accepted.
 
     Raises:
         ValueError: `"{name} must be a number >= {minimum:g}, got {value!r}."` (`>` when
-            `strict`) for a value below the bound, a bool, NaN, an infinity or a non-number.
+            `strict`), or with a `maximum` `"{name} must be a number in [{minimum:g},
+            {maximum:g}], got {value!r}."` (`(` / `)` for the strict bounds), for a value
+            out of bounds, a bool, NaN, an infinity or a non-number.
     """
     ok = (
         not isinstance(value, bool)
         and isinstance(value, numbers.Real)
         and math.isfinite(value)
         and (value > minimum if strict else value >= minimum)
+        and (maximum is None or (value < maximum if strict_maximum else value <= maximum))
     )
     if not ok:
-        raise ValueError(f"{name} must be a number {'>' if strict else '>='} {minimum:g}, got {value!r}.")
+        if maximum is None:
+            expected = f"{'>' if strict else '>='} {minimum:g}"
+        else:
+            expected = f"in {'(' if strict else '['}{minimum:g}, {maximum:g}{')' if strict_maximum else ']'}"
+        raise ValueError(f"{name} must be a number {expected}, got {value!r}.")
     return float(value)
 
 

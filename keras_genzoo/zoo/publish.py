@@ -24,6 +24,7 @@ from pathlib import Path
 
 from keras_genzoo.utils import atomic_write
 from keras_genzoo.utils import presets
+from keras_genzoo.utils.files import umask
 
 
 def json_text(obj):
@@ -88,7 +89,7 @@ def save_preset(model, directory, card, with_training_state=False):
             card.setdefault("training", {})
             card["training"] = dict(card["training"], optimizer_iterations=presets.optimizer_iterations(model))
         (staging / presets.METADATA_FILE).write_text(json_text(card))
-        os.chmod(staging, 0o777 & ~_umask())
+        os.chmod(staging, 0o777 & ~umask())
         if directory.exists():
             shutil.rmtree(directory)
         os.replace(staging, directory)
@@ -98,12 +99,6 @@ def save_preset(model, directory, card, with_training_state=False):
     files = {name: file_record(directory / name) for name in presets.PRESET_FILES}
     state = {presets.TRAINING_STATE_FILE: file_record(directory / presets.TRAINING_STATE_FILE)} if with_training_state else None
     return files, state
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def register(name, directory, registry=None, origin="local", summary=None):
