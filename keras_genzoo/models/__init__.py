@@ -18,7 +18,7 @@ from keras_genzoo.trainers import steps
 from keras_genzoo.models.autoencoders import VAE, Autoencoder
 from keras_genzoo.models.adversarial import DCGAN, GAN, AdversarialModel
 from keras_genzoo.models.base import GenerativeModel
-from keras_genzoo.models.conditional import ACGAN, ConditionalAdversarialModel, ConditionalGAN
+from keras_genzoo.models.conditional_gans import ACGAN, ConditionalAdversarialModel, ConditionalGAN
 from keras_genzoo.models.conditional_vae import ConditionalVAE
 from keras_genzoo.models.registry import create
 from keras_genzoo.models.wasserstein import WGAN, WGANGP

@@ -18,7 +18,7 @@ import keras
 
 from keras_genzoo.models.adversarial import DCGAN, GAN
 from keras_genzoo.models.autoencoders import VAE, Autoencoder
-from keras_genzoo.models.conditional import ACGAN, ConditionalGAN
+from keras_genzoo.models.conditional_gans import ACGAN, ConditionalGAN
 from keras_genzoo.models.conditional_vae import ConditionalVAE
 from keras_genzoo.models.wasserstein import WGAN, WGANGP
 
