@@ -144,9 +144,7 @@ class Trainer:
 
     def test_step(self, model, state, data):
         st = _State(model, state)
-        batch = st.run(lambda: model.prepare_batch(data))
-        noise = st.run(lambda: model.step_noise(batch))
-        logs = st.run(lambda: model.record_step(*model.evaluation_logs(batch, noise)))
+        logs = st.run(lambda: steps.evaluation_step(model, data))
         return logs, st.state()
 
     def make_train_function(self, model, build, force=False):

@@ -52,6 +52,14 @@ class Update:
     generator_phase: bool = False
 
 
+def evaluation_step(model, data):
+    """What `test_step` does on every backend: every update's objective on a batch, recorded
+    in the model's metrics, without updating anything. Returns the metrics' logs."""
+    batch = model.prepare_batch(data)
+    noise = model.step_noise(batch)
+    return model.record_step(*model.evaluation_logs(batch, noise))
+
+
 def update_variables(model, update):
     """The trainable variables `update` changes, in a fixed order."""
     variables = []

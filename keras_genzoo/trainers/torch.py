@@ -43,9 +43,7 @@ class Trainer:
         return model.record_step(logs, weights)
 
     def test_step(self, model, data):
-        batch = model.prepare_batch(data)
-        noise = model.step_noise(batch)
-        return model.record_step(*model.evaluation_logs(batch, noise))
+        return steps.evaluation_step(model, data)
 
     def make_train_function(self, model, build, force=False):
         return build(force)
