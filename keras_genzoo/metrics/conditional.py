@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_genzoo.metrics.extractors import get_extractor, iterate_images
+from keras_genzoo.metrics.extractors import empty_dataset_error, get_extractor, image_array, iterate_images
 from keras_genzoo.metrics.frechet import FeatureStatistics, frechet_distance_from_stats
 from keras_genzoo.metrics.protocol import MetricResult
 from keras_genzoo.utils import labels as label_utils
@@ -64,11 +64,9 @@ def _labelled_batches(source, labels, num_classes, batch_size, seed, name):
             count += len(x)
             yield x, y
         if count == 0:
-            raise ValueError(f"{name}: the dataset is empty.")
+            raise empty_dataset_error(name)
         return
-    x = np.asarray(source)
-    if x.ndim != 4 or len(x) == 0:
-        raise ValueError(f"{name}: expected images (N, H, W, C) with N >= 1, a tf.data.Dataset, or a model; got {x.shape}.")
+    x = image_array(source, name)
     if labels is None:
         raise ValueError(f"{name}: images need their labels (one integer class per image).")
     labels = label_utils.check_labels(labels, num_classes, n=len(x), name=f"{name} labels")

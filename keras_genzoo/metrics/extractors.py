@@ -185,6 +185,19 @@ def check_images(x, where):
     return x.astype(np.float32)
 
 
+def image_array(source, name):
+    """`source` as a non-empty `(N, H, W, C)` array (the array form of an image source)."""
+    x = np.asarray(source)
+    if x.ndim != 4 or len(x) == 0:
+        raise ValueError(f"{name}: expected images (N, H, W, C) with N >= 1, a tf.data.Dataset, or a model; got shape {x.shape}.")
+    return x
+
+
+def empty_dataset_error(name):
+    """The error for a `tf.data` image source that yielded nothing."""
+    return ValueError(f"{name}: the dataset is empty; expected at least one batch of images.")
+
+
 def iterate_images(source, n=None, batch_size=250, seed=0, name="images"):
     """Yields float32 batches in [0, 1] from an array, a `tf.data` dataset (labels dropped) or
     a model with `generate(n, seed=..., batch_size=...)`, up to `n` images in all.
@@ -214,11 +227,9 @@ def iterate_images(source, n=None, batch_size=250, seed=0, name="images"):
             if n is not None and yielded >= n:
                 break
         if yielded == 0:
-            raise ValueError(f"{name}: the dataset is empty; expected at least one batch of images.")
+            raise empty_dataset_error(name)
         return
-    x = np.asarray(source)
-    if x.ndim != 4 or len(x) == 0:
-        raise ValueError(f"{name}: expected images (N, H, W, C) with N >= 1, a tf.data.Dataset, or a model; got shape {x.shape}.")
+    x = image_array(source, name)
     x = x if n is None else x[:n]
     for start in range(0, len(x), batch_size):
         yield check_images(x[start : start + batch_size], name)

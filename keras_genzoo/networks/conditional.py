@@ -31,7 +31,7 @@ import math
 import keras
 from keras import layers
 
-from keras_genzoo.networks.conv import _check_image_shape, _norm
+from keras_genzoo.networks.conv import _check_image_shape, _norm, project
 from keras_genzoo.networks.initializers import dcgan_initializer, glorot, normal, offset_seed
 from keras_genzoo.utils.validation import check_choice, check_positive_int, resolve_data_shape
 
@@ -77,13 +77,7 @@ def _conv_synthesis(latent_dim, embedding_dim, image_shape, base_filters, sync_b
     h, w, c = image_shape
     z = keras.Input((latent_dim,), name="z")
     e = keras.Input((embedding_dim,), name="label_embedding")
-    x = _join(z, e, combination)
-    x = layers.Dense(
-        (h // 4) * (w // 4) * base_filters * 2, use_bias=False, kernel_initializer=dcgan_initializer(seed, 0), name="project"
-    )(x)
-    x = _norm("batch", "project_bn", sync_batch_norm)(x)
-    x = layers.ReLU(name="project_relu")(x)
-    x = layers.Reshape((h // 4, w // 4, base_filters * 2), name="reshape")(x)
+    x = project(_join(z, e, combination), image_shape, base_filters, sync_batch_norm, seed)
     x = layers.Conv2DTranspose(
         base_filters, 4, 2, padding="same", use_bias=False, kernel_initializer=dcgan_initializer(seed, 1), name="up_1"
     )(x)

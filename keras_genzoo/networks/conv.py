@@ -40,6 +40,18 @@ def _norm(kind, name, sync=False):
 UPSAMPLINGS = ("transpose", "nearest", "bilinear")
 
 
+def project(x, image_shape, base_filters, sync_batch_norm=False, seed=None):
+    """The DCGAN generators' stem: a vector to an `(H/4, W/4, 2 * base_filters)` feature map
+    (dense projection without bias, batch norm, ReLU, reshape)."""
+    h, w, _ = image_shape
+    x = layers.Dense(
+        (h // 4) * (w // 4) * base_filters * 2, use_bias=False, kernel_initializer=dcgan_initializer(seed, 0), name="project"
+    )(x)
+    x = _norm("batch", "project_bn", sync_batch_norm)(x)
+    x = layers.ReLU(name="project_relu")(x)
+    return layers.Reshape((h // 4, w // 4, base_filters * 2), name="reshape")(x)
+
+
 def dcgan_generator(
     latent_dim,
     image_shape,
@@ -70,12 +82,7 @@ def dcgan_generator(
         kernel_size = 4 if upsample == "transpose" else 3
     h, w, c = image_shape
     z = keras.Input((latent_dim,), name="z")
-    x = layers.Dense(
-        (h // 4) * (w // 4) * base_filters * 2, use_bias=False, kernel_initializer=dcgan_initializer(seed, 0), name="project"
-    )(z)
-    x = _norm("batch", "project_bn", sync_batch_norm)(x)
-    x = layers.ReLU(name="project_relu")(x)
-    x = layers.Reshape((h // 4, w // 4, base_filters * 2), name="reshape")(x)
+    x = project(z, image_shape, base_filters, sync_batch_norm, seed)
 
     def up(x, filters, index, use_bias):
         init = dcgan_initializer(seed, index)
