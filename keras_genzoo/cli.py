@@ -152,7 +152,7 @@ def models(output):
     rows = [("model", "batch", "n_critic", "optimizers", "recipes", "paper")]
     records = []
     for name, family in registry.FAMILIES.items():
-        model = registry.create(name, (16, 16, 1), latent_dim=2)
+        model = registry.create(name, (16, 16, 1))  # each family's default latent size
         options = type(model).options()
         optimizers = {attr: _describe(opt) for attr, opt in model.optimizers().items()}
         roles = model.optimizer_roles()

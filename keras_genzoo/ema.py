@@ -50,6 +50,18 @@ def average_step(averages, variables, rate):
         avg.assign(avg.value + r * (ops.cast(v.value, avg.dtype) - avg.value))
 
 
+def frozen_copy(network):
+    """A frozen (`trainable = False`) clone of `network` holding a copy of its current weights: the
+    network a model keeps its weights' moving average in (`generator_ema`, `network_ema`)."""
+    averaged = keras.models.clone_model(network)
+    if not averaged.built:
+        averaged.build(network.input_shape)
+    for avg, v in zip(averaged.variables, network.variables):
+        avg.assign(ops.copy(v.value))  # a copy: JAX would otherwise share (and donate) one buffer
+    averaged.trainable = False
+    return averaged
+
+
 class WeightEMA:
     """Averaged copies of `model`'s variables: `avg <- d * avg + (1 - d) * w` on each `update()`.
 

@@ -125,6 +125,21 @@ def gaussian_reconstruction_loss(x, x_hat):
     return ops.sum(ops.reshape(per_pixel, (ops.shape(x)[0], -1)), axis=1)
 
 
+# --------------------------------------------------------------------------- flow matching (Liu et al., 2023; Lipman et al., 2023)
+def flow_matching_loss(velocity, x, noise):
+    """`E ||v(x_t, t) - (noise - x)||^2`, averaged over the pixels and the batch: the rectified-flow
+    objective for the interpolant `x_t = (1 - t) x + t noise`, whose velocity `d x_t / dt` is
+    `noise - x` (data at t = 0, noise at t = 1). `velocity` is the network's prediction at `x_t`."""
+    return _mean(ops.square(ops.cast(velocity, "float32") - (noise - x)))
+
+
+def denoising_loss(prediction, target):
+    """`E ||prediction - target||^2`, averaged over the pixels and the batch: the simplified
+    diffusion objective of Ho et al. (2020), with `target` the noise `eps` (epsilon-prediction)
+    or `v = alpha eps - sigma x` (v-prediction, Salimans & Ho 2022)."""
+    return _mean(ops.square(ops.cast(prediction, "float32") - ops.cast(target, "float32")))
+
+
 # --------------------------------------------------------------------------- AC-GAN (Odena et al., 2017)
 def class_loss(labels, class_logits):
     """`-E[log P(C = y | x)]`: sparse categorical cross-entropy from class logits, batch mean.

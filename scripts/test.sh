@@ -11,7 +11,9 @@ python -m pytest -q
 # (tests/test_losses.py compares with float64 references, which JAX computes in float32 by default.)
 KERAS_BACKEND=jax python -m pytest -q -p no:cacheprovider tests/test_adversarial.py tests/test_autoencoders.py \
   tests/test_conditional.py tests/test_losses_conditional.py tests/test_ring.py tests/test_backup.py \
-  tests/test_keras_private.py tests/test_architecture.py
-# Exact resume and the wrapped private Keras APIs on PyTorch too (tiny models, eager steps).
-KERAS_BACKEND=torch python -m pytest -q -p no:cacheprovider tests/test_backup.py tests/test_keras_private.py tests/test_architecture.py
+  tests/test_keras_private.py tests/test_architecture.py tests/test_unet.py tests/test_flow.py \
+  tests/test_diffusion.py
+# Exact resume, the wrapped private Keras APIs, flow matching and diffusion on PyTorch too (tiny models, eager steps).
+KERAS_BACKEND=torch python -m pytest -q -p no:cacheprovider tests/test_backup.py tests/test_keras_private.py tests/test_architecture.py \
+  tests/test_flow.py tests/test_diffusion.py
 mkdocs build --strict --site-dir "$(mktemp -d)"

@@ -27,6 +27,9 @@ TINY = {
     "cgan": dict(data_shape=SHAPE, latent_dim=4, base_filters=4, num_classes=K, embedding_dim=3, ema_decay=0.9,
                  objective="wgan-gp"),
     "acgan": dict(data_shape=SHAPE, latent_dim=4, base_filters=4, num_classes=K, label_combination="multiply"),
+    "diffusion": dict(data_shape=SHAPE, base_filters=4, schedule="linear", prediction="epsilon", sampling_steps=2),
+    "flow": dict(data_shape=SHAPE, base_filters=4, num_classes=K, time_sampling="logit_normal", ema_decay=0.9,
+                 sampling_steps=2),
 }
 
 

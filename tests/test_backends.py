@@ -104,7 +104,7 @@ def test_unsupported_backend_is_reported(monkeypatch):
 
 def test_registry_lists_every_family_once():
     names = gz.models.registry.names()
-    assert names == ("autoencoder", "vae", "gan", "dcgan", "wgan", "wgangp", "cvae", "cgan", "acgan")
+    assert names == ("autoencoder", "vae", "gan", "dcgan", "wgan", "wgangp", "cvae", "cgan", "acgan", "flow", "diffusion")
     classes = [gz.models.registry.get(n).cls for n in names]
     assert len(set(classes)) == len(classes)
     for name in names:

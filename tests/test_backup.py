@@ -32,6 +32,8 @@ TINY = {
     "cvae": dict(data_shape=IMAGE, latent_dim=2, base_filters=4, num_classes=K),
     "cgan": dict(data_shape=IMAGE, latent_dim=4, base_filters=4, num_classes=K, embedding_dim=3, ema_decay=0.9),
     "acgan": dict(data_shape=IMAGE, latent_dim=4, base_filters=4, num_classes=K, embedding_dim=3),
+    "diffusion": dict(data_shape=IMAGE, base_filters=4, ema_decay=0.9),
+    "flow": dict(data_shape=IMAGE, base_filters=4, num_classes=K, ema_decay=0.9),
 }
 
 

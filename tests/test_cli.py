@@ -96,7 +96,7 @@ def test_sample_interpolate_and_eval_from_the_run(run_dir, tmp_path):
 @pytest.mark.parametrize(
     "args,needle",
     [
-        (["train", "diffusion", "--out", "x"], "'diffusion' is not one of"),
+        (["train", "stylegan", "--out", "x"], "'stylegan' is not one of"),
         (["train", "dcgan", "--dataset", "imagenet", "--out", "x"], "'imagenet' is not one of"),
         (["train", "dcgan", "--epochs", "0", "--out", "x"], "--epochs"),
         (["train", "dcgan", "--batch-size", "-4", "--out", "x"], "--batch-size"),
@@ -214,7 +214,7 @@ def test_quiet_and_json_outputs(run_dir, tmp_path):
 @pytest.mark.parametrize(
     "args,bad,choices",
     [
-        (["train", "diffusion", "--out", "x"], "'diffusion'", cli.MODEL_NAMES),
+        (["train", "stylegan", "--out", "x"], "'stylegan'", cli.MODEL_NAMES),
         (["train", "dcgan", "--dataset", "imagenet", "--out", "x"], "'imagenet'", cli.DATASETS),
         (["eval", ".", "--dataset", "svhn"], "'svhn'", cli.DATASETS),
     ],
@@ -228,8 +228,8 @@ def test_unknown_names_exit_2_listing_the_choices(args, bad, choices):
 
 
 def test_run_config_rejects_unknown_names_listing_the_choices():
-    with pytest.raises(runs.RunError, match=r"unknown model 'diffusion'; choose one of: autoencoder, vae, gan"):
-        runs.RunConfig(model="diffusion")
+    with pytest.raises(runs.RunError, match=r"unknown model 'stylegan'; choose one of: autoencoder, vae, gan"):
+        runs.RunConfig(model="stylegan")
     with pytest.raises(runs.RunError, match=r"unknown dataset 'svhn'; choose one of: celeb_a, cifar10, digits"):
         runs.RunConfig(dataset="svhn")
 

@@ -238,7 +238,7 @@ def test_ema_into_a_frozen_clone_matches_standalone_average():
 
 # ----------------------------------------------------------------------------- config == constructor arguments
 def _network_classes():
-    """Every class defined in keras_genzoo/networks/ (layers, constraints, models)."""
+    """Every public class defined in keras_genzoo/networks/ (layers, constraints, models)."""
     import importlib
     import inspect
     import pkgutil
@@ -247,7 +247,7 @@ def _network_classes():
     for info in pkgutil.iter_modules(gz.networks.__path__):
         module = importlib.import_module(f"keras_genzoo.networks.{info.name}")
         for obj in vars(module).values():
-            if inspect.isclass(obj) and obj.__module__ == module.__name__:
+            if inspect.isclass(obj) and obj.__module__ == module.__name__ and not obj.__name__.startswith("_"):
                 found[obj.__name__] = obj
     return found
 
@@ -258,6 +258,8 @@ _EXAMPLES = {
     "ClipConstraint": (lambda: gz.networks.ClipConstraint(0.05), None),
     "LayerNorm": (lambda: gz.networks.LayerNorm(axis=-1, epsilon=1e-3, name="ln"), _z(4, 6)),
     "Pack": (lambda: gz.networks.Pack(2, name="pack"), _z(4, 6)),
+    "SinusoidalEmbedding": (lambda: gz.networks.SinusoidalEmbedding(8, name="time_embedding"),
+                            np.linspace(0.0, 1.0, 3, dtype="float32")[:, None]),
 }
 
 

@@ -1,6 +1,6 @@
 """The model families: autoencoders (Autoencoder, VAE, ConditionalVAE), adversarial (GAN, DCGAN), Wasserstein
 (WGAN, WGAN-GP), conditional
-(ConditionalGAN, ACGAN); the family registry; the backend-free step description they share.
+(ConditionalGAN, ACGAN), flow matching and diffusion (FlowMatching, Diffusion); the family registry; the backend-free step description they share.
 
 Design. A family module says what one training step does (`training_updates`: which
 sub-model each loss updates, with which optimizer; the objectives as `keras.ops` functions of
@@ -20,10 +20,13 @@ from keras_genzoo.models.adversarial import DCGAN, GAN, AdversarialModel
 from keras_genzoo.models.base import GenerativeModel
 from keras_genzoo.models.conditional_gans import ACGAN, ConditionalAdversarialModel, ConditionalGAN
 from keras_genzoo.models.conditional_vae import ConditionalVAE
+from keras_genzoo.models.diffusion import Diffusion
+from keras_genzoo.models.flow import FlowMatching
+from keras_genzoo.models.time_conditioned import TimeConditionedModel
 from keras_genzoo.models.registry import create
 from keras_genzoo.models.wasserstein import WGAN, WGANGP
 
 __all__ = [
     "ACGAN", "AdversarialModel", "Autoencoder", "ConditionalAdversarialModel", "ConditionalGAN", "ConditionalVAE",
-    "VAE", "DCGAN", "GAN", "GenerativeModel", "WGAN", "WGANGP", "create", "registry", "steps",
+    "Diffusion", "FlowMatching", "VAE", "DCGAN", "GAN", "GenerativeModel", "TimeConditionedModel", "WGAN", "WGANGP", "create", "registry", "steps",
 ]

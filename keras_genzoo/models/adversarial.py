@@ -187,13 +187,7 @@ class AdversarialModel(GenerativeModel):
         self.generator_ema = None
         if self.ema_decay is None:
             return
-        averaged = keras.models.clone_model(self.generator)
-        if not averaged.built:
-            averaged.build(self.generator.input_shape)
-        for avg, v in zip(averaged.variables, self.generator.variables):
-            avg.assign(ops.copy(v.value))  # a copy: JAX would otherwise share (and donate) one buffer
-        averaged.trainable = False
-        self.generator_ema = averaged
+        self.generator_ema = ema.frozen_copy(self.generator)
 
     @property
     def sampling_generator(self):

@@ -16,9 +16,9 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_genzoo import losses, networks, trainers
-from keras_genzoo.models.base import GenerativeModel
-from keras_genzoo.trainers.steps import Update, update_variables
+from keras_genzoo import losses, networks
+from keras_genzoo.models.base import SingleOptimizerModel
+from keras_genzoo.trainers.steps import Update
 from keras_genzoo.utils.validation import check_choice, check_network, check_number, check_positive_int, resolve_data_shape
 
 LIKELIHOODS = ("bernoulli", "gaussian", "calibrated_gaussian")
@@ -41,7 +41,7 @@ def _as_numpy_batch(x, data_shape, name="x"):
 
 
 @keras.saving.register_keras_serializable(package="keras_genzoo")
-class Autoencoder(GenerativeModel):
+class Autoencoder(SingleOptimizerModel):
     """A deterministic autoencoder, `x -> z -> x_hat`, trained on the reconstruction likelihood.
 
     Args:
@@ -266,21 +266,7 @@ class Autoencoder(GenerativeModel):
         """`(loss, logs)` of one batch: the family's objective in nats per example."""
         return self.compute_objective(batch["x"], training=training, eps=noise.get("eps"), labels=batch.get("labels"))
 
-    # ------------------------------------------------------------------ compile and save
-    def compile(self, optimizer=None, **kwargs):
-        """Adam(1e-3) when no optimizer is given. No `loss`: the model owns its objective."""
-        if "loss" in kwargs:
-            raise ValueError(f"{type(self).__name__}.compile takes no loss: the model owns its objective.")
-        optimizer = keras.optimizers.Adam(1e-3) if optimizer is None else keras.optimizers.get(optimizer)
-        super().compile(optimizer=optimizer, **kwargs)
-        self.optimizer.build(update_variables(self, self.training_updates()[0]))
-        trainers.get().attach_optimizers(self, [self.optimizer])
-
-    def compile_from_config(self, config):
-        config = keras.saving.deserialize_keras_object(config)
-        config = {k: v for k, v in config.items() if k in ("optimizer", "jit_compile", "steps_per_execution")}
-        self.compile(**config)
-
+    # ------------------------------------------------------------------ save
     def get_config(self):
         config = super().get_config()
         config.update(likelihood=self.likelihood, base_filters=self.base_filters)

@@ -14,9 +14,9 @@ from keras import ops
 from keras_genzoo import trainers
 from keras_genzoo.models.data_stream import DataStream
 from keras_genzoo.trainers import steps
-from keras_genzoo.utils.validation import check_choice, check_positive_int, resolve_data_shape
+from keras_genzoo.utils.validation import check_choice, check_positive_int
 
-__all__ = ["GenerativeModel", "resolve_image_range"]
+__all__ = ["GenerativeModel", "SingleOptimizerModel", "resolve_image_range"]
 
 LATENT_PRIORS = ("normal", "uniform")
 #: the arguments every `keras.Model` takes, which its `get_config` records
@@ -514,3 +514,38 @@ class GenerativeModel(keras.Model):
             if name in config:
                 config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)
+
+
+class SingleOptimizerModel(GenerativeModel):
+    """A model whose updates all use one optimizer, `optimizer`: the autoencoders, diffusion and
+    flow matching. `compile()` with no optimizer uses Adam at `default_learning_rate`.
+
+    Example:
+
+        >>> import keras_genzoo as gz
+        >>> vae = gz.models.VAE(image_shape=(8, 8, 1), latent_dim=2, base_filters=4)
+        >>> isinstance(vae, gz.models.base.SingleOptimizerModel)
+        True
+        >>> vae.compile()
+        >>> type(vae.optimizer).__name__, float(vae.optimizer.learning_rate)
+        ('Adam', 0.001)
+        >>> vae.optimizer_roles()
+        {'autoencoder': 'optimizer'}
+    """
+
+    default_learning_rate = 1e-3
+
+    def compile(self, optimizer=None, **kwargs):
+        """Adam(`default_learning_rate`) when no optimizer is given. No `loss`: the model owns its objective.
+        Other keyword arguments (`jit_compile`, `steps_per_execution`, `run_eagerly`) go to `keras.Model.compile`."""
+        if "loss" in kwargs:
+            raise ValueError(f"{type(self).__name__}.compile takes no loss: the model owns its objective.")
+        optimizer = keras.optimizers.Adam(self.default_learning_rate) if optimizer is None else keras.optimizers.get(optimizer)
+        super().compile(optimizer=optimizer, **kwargs)
+        # Optimizer state must exist before a step function uses it, and before weights are loaded.
+        self.optimizer.build([v for update in self.training_updates() for v in steps.update_variables(self, update)])
+        trainers.get().attach_optimizers(self, [self.optimizer])
+
+    def compile_from_config(self, config):
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**{k: v for k, v in config.items() if k in ("optimizer", "jit_compile", "steps_per_execution")})

@@ -20,6 +20,8 @@ from keras_genzoo.models.adversarial import DCGAN, GAN
 from keras_genzoo.models.autoencoders import VAE, Autoencoder
 from keras_genzoo.models.conditional_gans import ACGAN, ConditionalGAN
 from keras_genzoo.models.conditional_vae import ConditionalVAE
+from keras_genzoo.models.diffusion import Diffusion
+from keras_genzoo.models.flow import FlowMatching
 from keras_genzoo.models.wasserstein import WGAN, WGANGP
 
 
@@ -177,6 +179,28 @@ _GAN_ZOO = Recipe(
     model_kwargs={"ema_decay": 0.999, "hidden_units": (256, 384)},
 )
 
+#: Flow matching sized for 2 CPU cores: a U-Net of base width 32 (two or three stride-2 stages,
+#: attention at the lowest resolution), Adam(1e-3) and batch 64, sampling from a 0.999 average
+#: with the warm-up of `ema.warmup_decay`. A starting point, not yet measured against the paper recipe.
+_FLOW_FAST = Recipe(
+    "U-Net base_filters=32, logit-normal training times, label dropout 0.1, Adam(1e-3), batch 64, "
+    "network weights averaged with decay 0.999 (warm-up); generate() defaults to 16 Euler steps. "
+    "Sized for a CPU; not yet measured.",
+    model_kwargs={"base_filters": 32, "time_sampling": "logit_normal", "ema_decay": 0.999, "sampling_steps": 16},
+    compile_kwargs=lambda: {"optimizer": keras.optimizers.Adam(1e-3, name="adam")},
+    batch_size=64,
+)
+
+#: Diffusion sized for 2 CPU cores, as the flow fast recipe: U-Net base width 32, v-prediction on
+#: the cosine schedule, Adam(1e-3), batch 64, a 0.999 average; generate() defaults to 50 DDIM steps.
+_DIFFUSION_FAST = Recipe(
+    "U-Net base_filters=32, cosine schedule, v-prediction, Adam(1e-3), batch 64, network weights averaged "
+    "with decay 0.999 (warm-up); generate() defaults to 50 deterministic DDIM steps. Sized for a CPU; not yet measured.",
+    model_kwargs={"base_filters": 32, "ema_decay": 0.999},
+    compile_kwargs=lambda: {"optimizer": keras.optimizers.Adam(1e-3, name="adam")},
+    batch_size=64,
+)
+
 FAMILIES = {
     family.name: family
     for family in (
@@ -234,6 +258,24 @@ FAMILIES = {
             "Odena et al. (2017), Conditional image synthesis with auxiliary classifier GANs",
             "conditional DCGAN generator; discriminator with a source head and a class head",
             conditional=True, recipes={"paper": Recipe(_PAPER), "fast": _ACGAN_FAST},
+        ),
+        Family(
+            "flow", FlowMatching, "Flow matching (rectified flow)",
+            "Liu et al. (2023), Flow straight and fast: learning to generate and transfer data with rectified flow; "
+            "Lipman et al. (2023), Flow matching for generative modeling",
+            "time-conditioned U-Net (base_filters=32, GroupNorm residual blocks, attention at the lowest "
+            "resolution, class embedding with a null class for guidance)",
+            data=("image",), conditional=True, default_latent_dim=None,
+            recipes={"paper": Recipe(_PAPER), "fast": _FLOW_FAST},
+        ),
+        Family(
+            "diffusion", Diffusion, "Denoising diffusion (DDPM/DDIM)",
+            "Ho et al. (2020), Denoising diffusion probabilistic models; Song et al. (2021), Denoising diffusion "
+            "implicit models; Salimans & Ho (2022), Progressive distillation (v-prediction)",
+            "time-conditioned U-Net (base_filters=32, GroupNorm residual blocks, attention at the lowest "
+            "resolution, optional class embedding with a null class for guidance)",
+            data=("image",), default_latent_dim=None,
+            recipes={"paper": Recipe(_PAPER), "fast": _DIFFUSION_FAST},
         ),
     )
 }

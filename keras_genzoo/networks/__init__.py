@@ -1,5 +1,5 @@
 """Network builders, usable on their own: MLP and convolutional generators, discriminators,
-encoders and decoders, and their conditional (label-aware) counterparts; their seeded
+encoders and decoders, and their conditional (label-aware) counterparts; the time-conditioned U-Net of diffusion and flow matching; their seeded
 initialisers (`keras_genzoo.networks.initializers`)."""
 
 from keras_genzoo.networks.conditional import (
@@ -17,12 +17,14 @@ from keras_genzoo.networks.conv import conv_decoder, conv_encoder, dcgan_discrim
 from keras_genzoo.networks.initializers import dcgan_initializer, glorot
 from keras_genzoo.networks.layers import ClassPrior, LayerNorm
 from keras_genzoo.networks.mlp import Pack, mlp_decoder, mlp_discriminator, mlp_encoder, mlp_generator
+from keras_genzoo.networks.unet import SinusoidalEmbedding, unet, unet_stages
 
 __all__ = [
     "ClassPrior",
     "ClipConstraint",
     "LayerNorm",
     "Pack",
+    "SinusoidalEmbedding",
     "acgan_discriminator",
     "class_embeddings",
     "conditional_decoder",
@@ -41,4 +43,6 @@ __all__ = [
     "mlp_discriminator",
     "mlp_encoder",
     "mlp_generator",
+    "unet",
+    "unet_stages",
 ]
