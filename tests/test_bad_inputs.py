@@ -315,8 +315,8 @@ FILE_ROWS = [
 
 # --------------------------------------------------------------------------- the genzoo command (exit code 2)
 CLI_ROWS = [
-    Case("cli-unknown-model", lambda c: genzoo("train", "diffusion", "--out", c.tmp_path / "r"), UsageExit,
-         ("'diffusion' is not one of", "'autoencoder', 'vae', 'gan', 'dcgan', 'wgan', 'wgangp'")),
+    Case("cli-unknown-model", lambda c: genzoo("train", "stylegan", "--out", c.tmp_path / "r"), UsageExit,
+         ("'stylegan' is not one of", "'autoencoder', 'vae', 'gan', 'dcgan', 'wgan', 'wgangp'")),
     Case("cli-unknown-dataset", lambda c: genzoo("train", "dcgan", "--dataset", "imagenet", "--out", c.tmp_path / "r"),
          UsageExit, ("'imagenet' is not one of", "'celeb_a', 'cifar10', 'digits', 'fashion_mnist', 'mnist'")),
     Case("cli-eval-unknown-dataset", lambda c: genzoo("eval", c.tmp_path, "--dataset", "svhn"), UsageExit,
