@@ -286,23 +286,62 @@ def parse_labels(text, model, n):
         raise click.BadParameter(str(e), param_hint="--labels") from None
 
 
+def sampling_options(command):
+    """Adds `--steps`, `--guidance` and `--sampler` (diffusion and flow-matching models) to a command."""
+    command = click.option("--sampler", type=str, default=None,
+                           help="Diffusion: ddim (default) or ddpm; flow matching: euler (default) or heun.")(command)
+    command = click.option("--guidance", type=click.FloatRange(min=0), default=None,
+                           help="Classifier-free guidance scale of a conditional diffusion or flow model "
+                                "(default: none).")(command)
+    return click.option("--steps", type=POSITIVE, default=None,
+                        help="Sampling steps of a diffusion or flow-matching model (default: the model's).")(command)
+
+
+def parse_sampling(model, steps=None, guidance=None, sampler=None):
+    """The `generate` keyword arguments of `--steps`, `--guidance` and `--sampler` for `model`.
+
+    Raises:
+        click.BadParameter: an option the model's sampling does not take (only diffusion and flow
+            matching have steps, guidance and samplers), an unknown sampler, or guidance for a
+            model without classes.
+    """
+    given = {"steps": steps, "guidance": guidance, "sampler": sampler}
+    kwargs = {k: v for k, v in given.items() if v is not None}
+    samplers = getattr(model, "samplers", None)
+    for key in kwargs:
+        if samplers is None:
+            raise click.BadParameter(f"{type(model).__name__} samples in one pass through its network: it takes no "
+                                     f"{key} (diffusion and flow-matching models do).", param_hint=f"--{key}")
+    if sampler is not None and sampler not in samplers:
+        raise click.BadParameter(f"{type(model).__name__}'s samplers are {', '.join(map(repr, samplers))}; got "
+                                 f"{sampler!r}.", param_hint="--sampler")
+    if guidance is not None:
+        try:
+            model.checked_guidance(guidance)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--guidance") from None
+    return kwargs
+
+
 @main.command()
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("-n", "num", type=POSITIVE, default=64, show_default=True, help="Number of samples.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--labels", type=str, default=None, help=LABELS_HELP)
+@sampling_options
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("grid.png"), show_default=True)
 @output_options
-def sample(source, num, seed, labels, out, output):
+def sample(source, num, seed, labels, steps, guidance, sampler, out, output):
     """Save a grid of samples from SOURCE (a .keras file or a run directory)."""
     from keras_genzoo import runs
 
     with output.work():
         model = runs.load_source(source)
         labels = parse_labels(labels, model, num)
-        path = runs.sample_grid(model, num, seed, out, labels=labels)
+        options = parse_sampling(model, steps, guidance, sampler)
+        path = runs.sample_grid(model, num, seed, out, labels=labels, **options)
     output.say(f"Wrote {path}")
-    output.result({"path": str(path), "n": num, "seed": seed, "model": type(model).__name__})
+    output.result({"path": str(path), "n": num, "seed": seed, "model": type(model).__name__, **options})
 
 
 @main.command()
@@ -440,14 +479,16 @@ def zoo_show(name, as_json):
 @click.option("-n", "num", type=POSITIVE, default=64, show_default=True, help="Number of samples.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--labels", type=str, default=None, help=LABELS_HELP)
+@sampling_options
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("grid.png"), show_default=True)
-def zoo_sample(name, num, seed, labels, out):
+def zoo_sample(name, num, seed, labels, steps, guidance, sampler, out):
     """Save a grid of NUM samples of zoo entry NAME."""
     from keras_genzoo import runs
     from keras_genzoo import zoo as gz_zoo
 
     model = gz_zoo.load(name)
-    path = runs.sample_grid(model, num, seed, out, labels=parse_labels(labels, model, num))
+    path = runs.sample_grid(model, num, seed, out, labels=parse_labels(labels, model, num),
+                            **parse_sampling(model, steps, guidance, sampler))
     click.echo(f"Wrote {path}")
 
 

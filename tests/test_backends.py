@@ -44,7 +44,7 @@ def test_same_steps_give_the_same_weights_on_every_backend(steps_by_backend, bac
     reference, other = steps_by_backend["tensorflow"], steps_by_backend[backend]
     assert sorted(reference) == sorted(other)
     families = sorted({key.split("/")[0] for key in reference})
-    assert families == ["Autoencoder", "DCGAN", "GAN", "VAE", "WGAN", "WGANGP"]
+    assert families == ["Autoencoder", "DCGAN", "Diffusion", "FlowMatching", "GAN", "VAE", "WGAN", "WGANGP"]
     for key, value in reference.items():
         np.testing.assert_allclose(other[key], value, rtol=1e-5, atol=1e-5, err_msg=f"{backend}: {key}")
     # The critics' schedule: WGAN's g_loss is the mean over its one generator update only.
@@ -81,7 +81,8 @@ def test_weights_are_portable_across_backends(portable_reports, source, target):
 @pytest.mark.skipif("jax" not in BACKENDS, reason="JAX is not installed (pip install -e '.[jax]')")
 def test_jax_data_parallel_equals_one_device():
     lines = [json.loads(line) for line in run("jax", "jax_data_parallel.py").splitlines() if line.startswith("{")]
-    assert [r["family"] for r in lines] == ["GAN", "DCGAN", "WGAN", "WGANGP", "Autoencoder", "VAE"]
+    assert [r["family"] for r in lines] == ["GAN", "DCGAN", "WGAN", "WGANGP", "Autoencoder", "VAE", "FlowMatching",
+                                            "Diffusion"]
     for r in lines:
         assert r["same_init"] == 0.0, r
         assert r["moved"] > 1e-4, r  # training changed the weights, so equality means something

@@ -56,6 +56,17 @@ def genzoo(*args):
     return result
 
 
+def _tiny_saved(ctx, family):
+    """A tiny untrained model of `family` saved as a .keras file (flow: class-conditional)."""
+    shape, kwargs = (8, 8, 1), dict(base_filters=4, seed=0)
+    model = {"flow": lambda: gz.models.FlowMatching(image_shape=shape, num_classes=3, **kwargs),
+             "diffusion": lambda: gz.models.Diffusion(image_shape=shape, **kwargs),
+             "dcgan": lambda: gz.models.DCGAN(image_shape=shape, latent_dim=4, **kwargs)}[family]()
+    path = ctx.tmp_path / f"{family}.keras"
+    model.save(path)
+    return path
+
+
 def _truncated_idx(ctx):
     path = ctx.tmp_path / "t10k-labels-idx1-ubyte.gz"
     with gzip.open(path, "wb") as f:
@@ -328,6 +339,14 @@ CLI_ROWS = [
     Case("cli-truncated-keras", lambda c: genzoo("sample", (c.tmp_path / "t.keras").write_bytes(b"PK\x03\x04") and
                                                  c.tmp_path / "t.keras"), UsageExit,
          ("t.keras", "not a zip archive", "expected a complete .keras file")),
+    Case("cli-sample-steps-0", lambda c: genzoo("sample", _tiny_saved(c, "flow"), "--steps", "0"), UsageExit,
+         ("--steps", "0 is not in the range x>=1")),
+    Case("cli-sample-steps-one-pass-model", lambda c: genzoo("sample", _tiny_saved(c, "dcgan"), "--steps", "8"),
+         UsageExit, ("--steps", "DCGAN samples in one pass", "diffusion and flow-matching models do")),
+    Case("cli-sample-unknown-sampler", lambda c: genzoo("sample", _tiny_saved(c, "flow"), "--sampler", "ddim"),
+         UsageExit, ("--sampler", "'euler', 'heun'", "got 'ddim'")),
+    Case("cli-sample-guidance-unconditional", lambda c: genzoo("sample", _tiny_saved(c, "diffusion"), "--guidance", "2"),
+         UsageExit, ("--guidance", "needs a class-conditional Diffusion", "got guidance=2.0")),
 ]
 
 # --------------------------------------------------------------------------- models  >>> LEAD: ADD MODEL ROWS HERE <<<
@@ -363,6 +382,14 @@ def _net(in_shape, out_units):
 
 
 _DC = dict(latent_dim=4, base_filters=4, seed=0)
+
+
+def _flow(num_classes=3):
+    return gz.models.FlowMatching(image_shape=(8, 8, 1), num_classes=num_classes, base_filters=4, seed=0)
+
+
+def _diffusion():
+    return gz.models.Diffusion(image_shape=(8, 8, 1), base_filters=4, seed=0)
 MODEL_ROWS: list[Case] = [
     Case("dcgan-wrong-image-size", lambda c: _fit(gz.models.DCGAN(image_shape=(16, 16, 1), **_DC), images(shape=(4, 28, 28, 1))),
          ValueError, ("(16, 16, 1)", "(28, 28, 1)")),
@@ -389,6 +416,26 @@ MODEL_ROWS: list[Case] = [
          ValueError, ("discriminator produces outputs of shape (2,)", "expected (1,)")),
     Case("gan-labels-to-unconditional", lambda c: gz.models.GAN(data_shape=(2,), latent_dim=2).generate(4, labels=[0] * 4),
          ValueError, ("GAN is not a conditional model", "takes no labels")),
+    Case("flow-steps-0", lambda c: _flow().generate(2, steps=0), ValueError,
+         ("steps must be a positive integer", "got 0")),
+    Case("diffusion-steps-negative", lambda c: _diffusion().generate(2, steps=-3), ValueError,
+         ("steps must be a positive integer", "got -3")),
+    Case("diffusion-guidance-without-classes", lambda c: _diffusion().generate(2, guidance=3.0), ValueError,
+         ("needs a class-conditional Diffusion", "num_classes=K", "got guidance=3.0")),
+    Case("flow-guidance-without-classes", lambda c: _flow(None).generate(2, guidance=2.0), ValueError,
+         ("needs a class-conditional FlowMatching", "got guidance=2.0")),
+    Case("flow-labels-out-of-range", lambda c: _flow().generate(2, labels=[0, 3]), ValueError,
+         ("[0, 3)", "3")),
+    Case("flow-labels-float", lambda c: _flow().generate(2, labels=[0.5, 1.0]), ValueError,
+         ("labels", "integer")),
+    Case("diffusion-labels-to-unconditional", lambda c: _diffusion().generate(2, labels=[0, 1]), ValueError,
+         ("built without classes (num_classes=None)", "num_classes=K")),
+    Case("diffusion-unknown-schedule", lambda c: gz.models.Diffusion(image_shape=(8, 8, 1), schedule="sigmoid"),
+         ValueError, ("schedule must be one of", "'cosine', 'linear'", "'sigmoid'")),
+    Case("flow-unknown-sampler", lambda c: _flow().generate(2, sampler="rk4"), ValueError,
+         ("sampler must be one of", "'euler', 'heun'", "'rk4'")),
+    Case("diffusion-fit-nan-images", lambda c: _fit(_diffusion(), np.full((4, 8, 8, 1), np.nan, np.float32)),
+         _step_errors(), ("takes images in [0, 1]",)),
     Case("dcgan-fit-before-compile", lambda c: _fit(gz.models.DCGAN(image_shape=(16, 16, 1), **_DC), images(), compile=False),
          ValueError, ("must call `compile()`",)),
 ]

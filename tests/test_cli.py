@@ -93,6 +93,24 @@ def test_sample_interpolate_and_eval_from_the_run(run_dir, tmp_path):
     assert set(json.loads((tmp_path / "m.json").read_text())["metrics"]) == {"fid", "kid", "precision_recall", "coverage"}
 
 
+def test_sample_takes_the_sampling_options_of_diffusion_and_flow(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    import keras_genzoo as gz
+
+    flow = gz.models.FlowMatching(image_shape=(8, 8, 1), num_classes=3, base_filters=4, seed=0)
+    flow.save(tmp_path / "flow.keras")
+    result = genzoo_here("sample", tmp_path / "flow.keras", "-n", 4, "--labels", "2", "--steps", 3, "--guidance", 2,
+                         "--sampler", "heun", "--out", tmp_path / "grid.png", "--json", check_code=0)
+    summary = json.loads(result.stdout)
+    assert (summary["steps"], summary["guidance"], summary["sampler"]) == (3, 2.0, "heun")
+    # the grid holds exactly what generate gives with the same options
+    expected = gz.utils.image_grid(flow.generate(4, seed=0, labels=2, steps=3, guidance=2.0, sampler="heun"), cols=2)
+    grid = np.asarray(Image.open(tmp_path / "grid.png"))
+    np.testing.assert_array_equal(grid.reshape(expected.shape[:2]), expected.squeeze())
+
+
 @pytest.mark.parametrize(
     "args,needle",
     [

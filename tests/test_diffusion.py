@@ -149,6 +149,18 @@ def test_encode_then_generate_reconstructs():
     assert np.abs(back - x).max() < 0.05
 
 
+def test_interpolate_runs_deterministic_ddim():
+    model = make()
+    z = model.sample_latent(2, seed=1)
+    path = model.interpolate(z[0], z[1], num=4, steps=3)
+    assert path.shape == (4, *SHAPE)
+    np.testing.assert_allclose(path[-1], model.generate(1, z=z[1:], steps=3)[0], atol=1e-5)
+    with pytest.raises(ValueError, match="interpolate runs the deterministic sampler"):
+        model.interpolate(z[0], z[1], sampler="ddpm")
+    with pytest.raises(ValueError, match="interpolate runs the deterministic sampler"):
+        model.interpolate(z[0], z[1], eta=0.5)
+
+
 def test_bad_inputs_say_what_was_expected():
     model = make(K, perturb=False)
     with pytest.raises(ValueError, match="steps must be a positive integer, got 0"):

@@ -162,6 +162,28 @@ def test_encode_then_generate_reconstructs():
     assert np.abs(back - x).max() < 1e-3
 
 
+def test_interpolate_walks_slerp_between_two_noises_with_the_deterministic_sampler():
+    from keras_genzoo.utils.interpolation import slerp
+
+    model = make()
+    z = model.sample_latent(4, seed=3)
+    path = model.interpolate(z[0], z[1], num=5, labels=2, steps=3, sampler="heun", guidance=2.0)
+    assert path.shape == (5, *SHAPE)
+    expected = model.generate(5, z=slerp(z[0], z[1], np.linspace(0, 1, 5)), labels=2, steps=3, sampler="heun",
+                              guidance=2.0)
+    np.testing.assert_array_equal(path, expected)
+    # the path starts at z_a (up to float32 round-off in slerp and a different batch size)
+    np.testing.assert_allclose(path[0], model.generate(1, z=z[:1], labels=[2], steps=3, sampler="heun",
+                                                       guidance=2.0)[0], atol=1e-5)
+    pairs = model.interpolate(z[:2], z[2:], num=3, method="lerp", labels=[0, 1], steps=2)
+    assert pairs.shape == (2, 3, *SHAPE)
+    np.testing.assert_allclose(pairs[1, -1], model.generate(1, z=z[3:], labels=[1], steps=2)[0], atol=1e-5)
+    with pytest.raises(ValueError, match=r"z_a and z_b must both have shape \(64,\) or \(pairs, 64\)"):
+        model.interpolate(z[0], z[:2])
+    with pytest.raises(ValueError, match="num must be an integer >= 2|num must be"):
+        model.interpolate(z[0], z[1], num=1)
+
+
 def test_unconditional_model():
     model = make(None)
     assert not model.is_conditional and model.num_classes is None

@@ -11,11 +11,10 @@ from keras_genzoo.callbacks.grids import (
     class_interpolation_grid,
     interpolation_grid,
     interpolation_latents,
-    lerp,
-    slerp,
 )
 from keras_genzoo.callbacks.health import TrainingHealth
 from keras_genzoo.callbacks.progress import PlainProgress
+from keras_genzoo.utils.interpolation import lerp, slerp
 
 __all__ = [
     "BackupAndRestore",

@@ -9,54 +9,10 @@ import numpy as np
 
 from keras_genzoo.callbacks.base import GenerativeCallback, writable_directory
 from keras_genzoo.metrics.extractors import check_images
+from keras_genzoo.utils.interpolation import METHODS, interpolation_path, lerp
 from keras_genzoo.utils.labels import cycling_labels
 from keras_genzoo.utils import image_grid, save_image
 from keras_genzoo.utils.validation import check_choice, check_positive_int
-
-METHODS = ("slerp", "lerp")
-
-
-def lerp(z_a, z_b, t):
-    """Points `(1 - t) z_a + t z_b` for each `t` in `t`: `(len(t), d)`.
-
-    Example:
-
-        >>> gz.callbacks.lerp([0.0, 0.0], [1.0, 2.0], [0.0, 0.25, 1.0])
-        array([[0.  , 0.  ],
-               [0.25, 0.5 ],
-               [1.  , 2.  ]], dtype=float32)
-    """
-    t = np.asarray(t, np.float64)[:, None]
-    return ((1.0 - t) * np.asarray(z_a, np.float64) + t * np.asarray(z_b, np.float64)).astype(np.float32)
-
-
-def slerp(z_a, z_b, t):
-    """Spherical interpolation (along the great circle, with the norm interpolated linearly):
-    keeps points at the radii where a Gaussian prior puts its mass. Falls back to `lerp` when
-    the two directions (nearly) coincide.
-
-    Example:
-
-        >>> path = gz.callbacks.slerp([1.0, 0.0], [0.0, 2.0], [0.0, 0.5, 1.0])
-        >>> path.round(3)  # a quarter circle, the radius going from 1 to 2
-        array([[1.   , 0.   ],
-               [1.061, 1.061],
-               [0.   , 2.   ]], dtype=float32)
-        >>> np.linalg.norm(path, axis=1).round(3).tolist()
-        [1.0, 1.5, 2.0]
-    """
-    a, b = np.asarray(z_a, np.float64), np.asarray(z_b, np.float64)
-    t = np.asarray(t, np.float64)[:, None]
-    na, nb = np.linalg.norm(a), np.linalg.norm(b)
-    if na == 0.0 or nb == 0.0:
-        return lerp(a, b, t[:, 0])
-    cos = np.clip(np.dot(a / na, b / nb), -1.0, 1.0)
-    omega = np.arccos(cos)
-    if omega < 1e-6:
-        return lerp(a, b, t[:, 0])
-    direction = (np.sin((1 - t) * omega) * (a / na) + np.sin(t * omega) * (b / nb)) / np.sin(omega)
-    return (direction * ((1 - t) * na + t * nb)).astype(np.float32)
-
 
 def interpolation_latents(model, num_pairs=8, steps=10, method="slerp", seed=0, real_images=None):
     """Latent paths `(num_pairs, steps, latent_dim)`; endpoints are prior samples, or the
@@ -86,9 +42,7 @@ def interpolation_latents(model, num_pairs=8, steps=10, method="slerp", seed=0, 
         z_a, z_b = anchors[0::2], anchors[1::2]
     if len(z_a) < num_pairs or len(z_b) < num_pairs:
         raise ValueError(f"need {num_pairs} pairs of real images, got {len(z_a)} and {len(z_b)}.")
-    path = slerp if method == "slerp" else lerp
-    t = np.linspace(0.0, 1.0, steps)
-    return np.stack([path(z_a[i], z_b[i], t) for i in range(num_pairs)])
+    return np.stack([interpolation_path(z_a[i], z_b[i], steps, method) for i in range(num_pairs)])
 
 
 def interpolation_grid(model, num_pairs=8, steps=10, method="slerp", seed=0, real_images=None, latents=None,

@@ -14,6 +14,7 @@ from keras import ops
 from keras_genzoo import trainers
 from keras_genzoo.models.data_stream import DataStream
 from keras_genzoo.trainers import steps
+from keras_genzoo.utils.interpolation import interpolation_path
 from keras_genzoo.utils.validation import check_choice, check_positive_int
 
 __all__ = ["GenerativeModel", "SingleOptimizerModel", "resolve_image_range"]
@@ -235,6 +236,48 @@ class GenerativeModel(keras.Model):
             yb = None if labels is None else ops.convert_to_tensor(labels[i : i + batch_size])
             out.append(ops.convert_to_numpy(self.to_data_space(self.decode_latent(zb, yb))))
         return np.concatenate(out).astype(np.float32)
+
+    def interpolate(self, z_a, z_b, num=10, method="slerp", labels=None, **generate_kwargs):
+        """Samples along the path from latent `z_a` to `z_b`: `num` points, ends included, on
+        `method`'s path (`"slerp"`, the default, keeps a Gaussian prior's radii; or `"lerp"`),
+        each decoded by `generate(z=...)`.
+
+        Args:
+            z_a, z_b: one latent vector `(latent_dim,)` each, or `P` pairs `(P, latent_dim)`.
+            num: points on each path (at least 2).
+            method: `"slerp"` or `"lerp"`.
+            labels: conditional models: one class for every path, or one per pair; `None`
+                cycles through the classes pair by pair.
+            **generate_kwargs: passed to `generate` (e.g. `steps`, `guidance` of diffusion and
+                flow matching, whose default samplers are deterministic, as a path needs).
+
+        Returns:
+            float32 samples `(num, *data_shape)` for one pair, `(P, num, *data_shape)` for `P` pairs.
+
+        Example:
+
+            >>> import keras_genzoo as gz
+            >>> model = gz.models.DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4)
+            >>> z = model.sample_latent(2, seed=0)
+            >>> model.interpolate(z[0], z[1], num=5).shape
+            (5, 8, 8, 1)
+            >>> model.interpolate(z[:1], z[1:], num=3, method="lerp").shape  # pairs
+            (1, 3, 8, 8, 1)
+        """
+        a, b = np.asarray(z_a, np.float32), np.asarray(z_b, np.float32)
+        single = a.ndim == 1
+        a, b = np.atleast_2d(a), np.atleast_2d(b)
+        if a.ndim != 2 or a.shape != b.shape or a.shape[1] != self.latent_dim:
+            raise ValueError(f"z_a and z_b must both have shape ({self.latent_dim},) or (pairs, {self.latent_dim}), "
+                             f"got {np.shape(z_a)} and {np.shape(z_b)}.")
+        num = check_positive_int(num, "num", minimum=2)
+        pairs = len(a)
+        path_labels = self.generation_labels(pairs, labels)
+        if path_labels is not None:
+            generate_kwargs["labels"] = np.repeat(np.asarray(path_labels), num)
+        z = np.concatenate([interpolation_path(a[i], b[i], num, method) for i in range(pairs)])
+        images = self.generate(len(z), z=z, **generate_kwargs).reshape((pairs, num) + tuple(self.data_shape))
+        return images[0] if single else images
 
     # ------------------------------------------------------------------ what the model says about itself
     #: whether `generate` takes class labels (the conditioning mixin sets it)

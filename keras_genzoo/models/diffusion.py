@@ -167,6 +167,9 @@ class Diffusion(TimeConditionedModel):
         (2, 64)
     """
 
+    #: the samplers `generate` takes (`sampler=`)
+    samplers = SAMPLERS
+
     def __init__(self, data_shape=None, num_classes=None, schedule="cosine", prediction="v", sampling_steps=50,
                  **kwargs):
         self.schedule = check_choice(schedule, "schedule", SCHEDULES)
@@ -219,6 +222,15 @@ class Diffusion(TimeConditionedModel):
                          self.prediction, eta, normal)
             out.append(ops.convert_to_numpy(self.to_data_space(x0)))
         return np.concatenate(out).astype(np.float32)
+
+    def interpolate(self, z_a, z_b, num=10, method="slerp", labels=None, **generate_kwargs):
+        """`GenerativeModel.interpolate` with deterministic DDIM (`eta` 0), so that each point of
+        the path is a function of its noise alone."""
+        if generate_kwargs.get("sampler", "ddim") != "ddim" or generate_kwargs.get("eta", 0.0):
+            raise ValueError("interpolate runs the deterministic sampler (DDIM with eta=0): each point must depend on "
+                             f"its noise alone; got sampler={generate_kwargs.get('sampler', 'ddim')!r}, "
+                             f"eta={generate_kwargs.get('eta', 0.0)!r}.")
+        return super().interpolate(z_a, z_b, num, method, labels, **generate_kwargs)
 
     def encode(self, images, labels=None, steps=None, guidance=None, batch_size=256):
         """The noise `(n, latent_dim)` that deterministic DDIM (`generate(z=...)`, `eta=0`) maps

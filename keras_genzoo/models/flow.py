@@ -131,6 +131,9 @@ class FlowMatching(TimeConditionedModel):
         False
     """
 
+    #: the samplers `generate` takes (`sampler=`)
+    samplers = SAMPLERS
+
     def __init__(self, data_shape=None, num_classes=None, time_sampling="uniform", **kwargs):
         self.time_sampling = check_choice(time_sampling, "time_sampling", TIME_SAMPLINGS)
         super().__init__(data_shape=data_shape, num_classes=num_classes, **kwargs)

@@ -90,9 +90,12 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;te
     return out / "report.html"
 
 
-def sample_grid(model, n, seed, out, labels=None):
-    """Saves a square grid of `n` samples of `model` (of the classes `labels`, when given) as the
-    image `out`; returns its path."""
-    images = model.generate(n, seed=seed, labels=labels) if labels is not None else model.generate(n, seed=seed)
+def sample_grid(model, n, seed, out, labels=None, **generate_kwargs):
+    """Saves a square grid of `n` samples of `model` (of the classes `labels`, when given; with
+    `generate`'s other options, such as the `steps` of diffusion and flow matching) as the image
+    `out`; returns its path."""
+    if labels is not None:
+        generate_kwargs["labels"] = labels
+    images = model.generate(n, seed=seed, **generate_kwargs)
     cols = int(np.ceil(np.sqrt(n)))
     return save_image(image_grid(images, cols=cols), out)

@@ -13,7 +13,7 @@ import jax  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from tiny_families import FAMILIES  # noqa: E402
+from tiny_families import FAMILIES, labels_for  # noqa: E402
 
 MAKERS = FAMILIES
 
@@ -27,7 +27,7 @@ def train(name, distribution):
         rng = np.random.default_rng(0)
         x = (rng.uniform(0, 1, (16,) + shape) if len(shape) == 3 else rng.normal(size=(16,) + shape)).astype("float32")
         initial = [keras.ops.convert_to_numpy(v) for v in model.trainable_variables]
-        model.fit(x, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        model.fit(x, labels_for(model, len(x)), batch_size=8, epochs=1, shuffle=False, verbose=0)
         return initial, [keras.ops.convert_to_numpy(v) for v in model.trainable_variables]
     finally:
         keras.distribution.set_distribution(None)
