@@ -94,16 +94,17 @@ def test_samplers_land_on_the_image_an_exact_predictor_names(eta):
     sampler to x*, whatever the steps and the noise."""
     target = np.linspace(-0.9, 0.9, 6).reshape(1, 6)
 
-    def predict(x, t):
-        abar = float(alpha_bar(t, "cosine", np))
-        eps = (x - math.sqrt(abar) * target) / math.sqrt(1 - abar)
-        return math.sqrt(abar) * eps - math.sqrt(1 - abar) * target
+    def predict(x, t):  # t: a Python float (eta > 0, a Python loop) or a tensor (eta 0, a compiled loop)
+        abar = alpha_bar(t, "cosine")
+        eps = (x - ops.sqrt(abar) * target) / ops.sqrt(1 - abar)
+        return ops.sqrt(abar) * eps - ops.sqrt(1 - abar) * target
 
     rng = np.random.default_rng(0)
-    start = rng.normal(size=(1, 6))
+    start = rng.normal(size=(1, 6)).astype("float32")
     for steps in (1, 3, 20):
-        out = denoise(predict, start, steps, "cosine", "v", eta, normal=lambda shape: rng.normal(size=tuple(shape)))
-        np.testing.assert_allclose(numpy(out), target, atol=1e-6)
+        out = denoise(predict, start, steps, "cosine", "v", eta,
+                      normal=lambda shape: rng.normal(size=tuple(shape)).astype("float32"))
+        np.testing.assert_allclose(numpy(out), target, atol=1e-5)
 
 
 def test_one_ddim_step_is_the_hand_formula_and_seeds_repeat():

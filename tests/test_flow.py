@@ -146,9 +146,14 @@ def test_integrate_and_time_grid():
     np.testing.assert_allclose(time_grid(4), [1.0, 0.75, 0.5, 0.25, 0.0])
     np.testing.assert_allclose(time_grid(2, reverse=True), [0.0, 0.5, 1.0])
     # a constant velocity is integrated exactly by both solvers, in both directions
-    x = np.zeros((2,), np.float64)
-    assert integrate(lambda x, t: x * 0 + 3.0, x, 5)[0] == pytest.approx(-3.0)
-    assert integrate(lambda x, t: x * 0 + 3.0, x, 5, "heun", reverse=True)[0] == pytest.approx(3.0)
+    x = np.zeros((2,), np.float32)
+    assert numpy(integrate(lambda x, t: x * 0 + 3.0, x, 5))[0] == pytest.approx(-3.0)
+    assert numpy(integrate(lambda x, t: x * 0 + 3.0, x, 5, "heun", reverse=True))[0] == pytest.approx(3.0)
+    # the compiled loop (fori_loop, tensor times) and the unrolled one (Python floats) agree
+    for sampler in ("euler", "heun"):
+        looped = numpy(integrate(lambda x, t: x * t + 1.0, x + 0.5, 7, sampler))
+        unrolled = numpy(integrate(lambda x, t: x * t + 1.0, x + 0.5, 7, sampler, unroll=True))
+        np.testing.assert_allclose(looped, unrolled, rtol=1e-6)
     with pytest.raises(ValueError, match="sampler must be one of"):
         integrate(lambda x, t: x, x, 2, "rk4")
 

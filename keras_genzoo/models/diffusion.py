@@ -40,7 +40,7 @@ import numpy as np
 from keras import ops
 
 from keras_genzoo import losses
-from keras_genzoo.models.time_conditioned import TimeConditionedModel, time_grid
+from keras_genzoo.models.time_conditioned import TimeConditionedModel, grid_time
 from keras_genzoo.utils.validation import check_choice, check_number, check_positive_int
 
 __all__ = ["Diffusion", "alpha_bar", "denoise", "split_prediction"]
@@ -78,22 +78,32 @@ def alpha_bar(t, schedule="cosine", xp=ops):
     return xp.clip(value, MIN_ALPHA_BAR, 1.0)
 
 
+def _sqrt(value):
+    """`sqrt` of a Python float (a float) or of a tensor (a tensor)."""
+    return math.sqrt(value) if isinstance(value, float) else ops.sqrt(value)
+
+
 def split_prediction(out, x, abar, prediction):
     """`(x0, eps)`: the image and the noise that the network's output `out` at `x_t = x` says
-    make up `x`, for a `prediction` of `"v"` or `"epsilon"` at noise level `abar` (a float)."""
-    a, s = math.sqrt(abar), math.sqrt(1.0 - abar)
+    make up `x`, for a `prediction` of `"v"` or `"epsilon"` at noise level `abar` (a float, or a
+    scalar tensor)."""
+    a, s = _sqrt(abar), _sqrt(1.0 - abar)
     if prediction == "v":
         return a * x - s * out, s * x + a * out
     return (x - s * out) / a, out
 
 
-def denoise(predict, x, steps, schedule="cosine", prediction="v", eta=0.0, normal=None, reverse=False):
+def denoise(predict, x, steps, schedule="cosine", prediction="v", eta=0.0, normal=None, reverse=False, unroll=False):
     """Runs DDIM(`eta`) from `t = 1` (noise `x`) to `t = 0` on `time_grid(steps)` and returns
     the image (model space); with `reverse`, from an image at `t = 0` to noise at `t = 1` (DDIM
     inversion, `eta` 0).
 
+    The deterministic sampler (`eta` 0) runs its steps in `keras.ops.fori_loop` (one loop
+    inside a compiled sampler), `t` a float32 tensor; with `eta > 0`, whose steps draw noise, or
+    with `unroll`, in a Python loop with `t` a Python float.
+
     Args:
-        predict: `predict(x, t) -> network output` at state `x` and time `t` (a Python float).
+        predict: `predict(x, t) -> network output` at state `x` and time `t`.
         x: the starting state `(B, H, W, C)`.
         steps: the number of steps.
         schedule: the model's noise schedule, `"cosine"` or `"linear"`.
@@ -101,6 +111,7 @@ def denoise(predict, x, steps, schedule="cosine", prediction="v", eta=0.0, norma
         eta: 0 for DDIM (deterministic), 1 for DDPM's ancestral sampler, in between to interpolate.
         normal: `normal(shape) -> N(0, I)` draws for `eta > 0`.
         reverse: encode instead (`eta` must be 0); the image estimate is not clipped then.
+        unroll: a Python loop (a functional graph of `steps` network copies).
 
     Example:
 
@@ -113,22 +124,39 @@ def denoise(predict, x, steps, schedule="cosine", prediction="v", eta=0.0, norma
     """
     check_choice(prediction, "prediction", PREDICTIONS)
     eta = check_number(eta, "eta", 0.0, maximum=1.0)
+    steps = check_positive_int(steps, "steps")
     if reverse and eta:
         raise ValueError(f"encoding runs the deterministic sampler: eta must be 0, got {eta}.")
-    grid = time_grid(steps, reverse)
-    for t, s in zip(grid[:-1], grid[1:]):
-        abar_t, abar_s = float(alpha_bar(float(t), schedule, np)), float(alpha_bar(float(s), schedule, np))
-        x0, eps = split_prediction(predict(x, float(t)), x, abar_t, prediction)
+    if eta and normal is None:
+        raise ValueError("eta > 0 draws noise at each step: pass normal(shape) -> N(0, I) draws.")
+
+    def step(i, x):
+        t, s = grid_time(i, steps, reverse), grid_time(i + 1, steps, reverse)
+        xp = np if isinstance(t, float) else ops
+        abar_t, abar_s = alpha_bar(t, schedule, xp), alpha_bar(s, schedule, xp)
+        if xp is np:
+            abar_t, abar_s = float(abar_t), float(abar_s)
+        x0, eps = split_prediction(predict(x, t), x, abar_t, prediction)
         if not reverse:
             x0 = ops.clip(x0, -1.0, 1.0)
-            eps = ops.subtract(x, math.sqrt(abar_t) * x0) / math.sqrt(1.0 - abar_t)  # x may be numpy, x0 a tensor
-        c = 0.0
-        if eta and abar_s < 1.0:
-            c = eta * math.sqrt((1.0 - abar_s) / (1.0 - abar_t)) * math.sqrt(1.0 - abar_t / abar_s)
-        x = math.sqrt(abar_s) * x0 + math.sqrt(max(1.0 - abar_s - c * c, 0.0)) * eps
-        if c > 0:
-            x = ops.add(x, c * normal(ops.shape(x)))
-    return x
+            eps = ops.subtract(x, _sqrt(abar_t) * x0) / _sqrt(1.0 - abar_t)  # x may be numpy, x0 a tensor
+        if not eta:
+            return _sqrt(abar_s) * x0 + _sqrt(1.0 - abar_s) * eps
+        # c = 0 at the last step (abar_s = 1): the image estimate itself
+        c = eta * _sqrt((1.0 - abar_s) / (1.0 - abar_t)) * _sqrt(max(1.0 - abar_t / abar_s, 0.0))
+        x = _sqrt(abar_s) * x0 + _sqrt(max(1.0 - abar_s - c * c, 0.0)) * eps
+        return ops.add(x, c * normal(ops.shape(x))) if c > 0 else x
+
+    if unroll:  # x may be symbolic
+        for i in range(steps):
+            x = step(i, x)
+        return x
+    x = ops.convert_to_tensor(x, "float32")
+    if eta:
+        for i in range(steps):
+            x = step(i, x)
+        return x
+    return ops.fori_loop(0, steps, step, x)
 
 
 @keras.saving.register_keras_serializable(package="keras_genzoo")
@@ -215,13 +243,31 @@ class Diffusion(TimeConditionedModel):
         def normal(shape):
             return keras.random.normal(shape, seed=generator)
 
+        conditional = labels is not None
+        if eta:  # steps that draw noise: a Python loop around the compiled network evaluation
+            predict = self.compiled_inference(("predict", guidance, conditional),
+                                    lambda x, t, labels: self.predict_at(x, t, labels, guidance))
+
+            def sample(x, labels):
+                return denoise(lambda x, t: predict(x, ops.convert_to_tensor(t, "float32"), labels), x, steps,
+                               self.schedule, self.prediction, eta, normal)
+        else:
+            sample = self.sampler(steps, guidance, conditional)
         out = []
         for i, x in self.noise_batches(n, seed, z, batch_size):
             yb = None if labels is None else labels[i : i + int(ops.shape(x)[0])]
-            x0 = denoise(lambda x, t, yb=yb: self.predict_at(x, t, yb, guidance), x, steps, self.schedule,
-                         self.prediction, eta, normal)
-            out.append(ops.convert_to_numpy(self.to_data_space(x0)))
+            out.append(ops.convert_to_numpy(self.to_data_space(sample(x, self.label_tensor(yb)))))
         return np.concatenate(out).astype(np.float32)
+
+    def sampler(self, steps, guidance, conditional, reverse=False):
+        """The compiled deterministic DDIM loop `(x, labels) -> x` (`denoise` with `eta` 0 on the
+        guided prediction of `sampling_model`), from noise to image, or image to noise when
+        `reverse`."""
+        def run(x, labels):
+            return denoise(lambda x, t: self.predict_at(x, t, labels, guidance), x, steps, self.schedule,
+                           self.prediction, reverse=reverse)
+
+        return self.compiled_inference(("ddim", steps, guidance, conditional, reverse), run)
 
     def interpolate(self, z_a, z_b, num=10, method="slerp", labels=None, **generate_kwargs):
         """`GenerativeModel.interpolate` with deterministic DDIM (`eta` 0), so that each point of
@@ -240,13 +286,12 @@ class Diffusion(TimeConditionedModel):
         if self.is_conditional and labels is None:
             raise ValueError(f"{type(self).__name__}.encode needs the images' labels (one class index per image).")
         labels = self.checked_labels(labels, len(x))
+        run = self.sampler(steps, guidance, labels is not None, reverse=True)
         out = []
         for i in range(0, len(x), check_positive_int(batch_size, "batch_size")):
             xb = ops.convert_to_tensor(x[i : i + batch_size] * 2.0 - 1.0)
             yb = None if labels is None else labels[i : i + batch_size]
-            noise = denoise(lambda x, t, yb=yb: self.predict_at(x, t, yb, guidance), xb, steps, self.schedule,
-                            self.prediction, reverse=True)
-            out.append(ops.convert_to_numpy(ops.reshape(noise, (-1, self.latent_dim))))
+            out.append(ops.convert_to_numpy(ops.reshape(run(xb, self.label_tensor(yb)), (-1, self.latent_dim))))
         return np.concatenate(out).astype(np.float32)
 
     def sampling_graph(self, noise):
@@ -254,7 +299,7 @@ class Diffusion(TimeConditionedModel):
         inputs, labels = self.symbolic_inputs(noise)
         x = keras.layers.Reshape(self.data_shape, name="noise_image")(noise)
         x = denoise(lambda x, t: self.symbolic_prediction(x, t, labels), x, self.sampling_steps, self.schedule,
-                    self.prediction)
+                    self.prediction, unroll=True)
         return inputs, x
 
     # ------------------------------------------------------------------ the training step, described

@@ -28,7 +28,7 @@ import numpy as np
 from keras import ops
 
 from keras_genzoo import losses
-from keras_genzoo.models.time_conditioned import TimeConditionedModel, time_grid
+from keras_genzoo.models.time_conditioned import TimeConditionedModel, grid_time, time_grid
 from keras_genzoo.utils.validation import check_choice, check_positive_int
 
 __all__ = ["FlowMatching", "integrate", "interpolant", "time_grid"]
@@ -54,14 +54,15 @@ def interpolant(x, noise, t):
     return (1.0 - t) * x + t * noise
 
 
-def integrate(velocity, x, steps, sampler="euler", reverse=False):
+def integrate(velocity, x, steps, sampler="euler", reverse=False, unroll=False):
     """Solves `dx/dt = velocity(x, t)` on `time_grid(steps, reverse)`: from `t = 1` to `t = 0`
     (noise to data), or from 0 to 1 when `reverse` (data to noise). Returns `x` at the end.
 
-    `velocity(x, t)` takes the current state and a Python float `t`. `"euler"` takes
-    `x + dt v(x, t)` (one evaluation per step); `"heun"` averages the slopes at both ends of
-    the Euler step (`x + dt (v(x, t) + v(x_euler, t + dt)) / 2`, two evaluations per step,
-    second order).
+    `"euler"` takes `x + dt v(x, t)` (one evaluation per step); `"heun"` averages the slopes at
+    both ends of the Euler step (`x + dt (v(x, t) + v(x_euler, t + dt)) / 2`, two evaluations
+    per step, second order). The steps run in `keras.ops.fori_loop` (one loop inside a compiled
+    sampler), `t` being a float32 tensor; with `unroll`, in a Python loop with `t` a Python float
+    (a functional graph of `steps` copies of the network, as `sampling_network` builds).
 
     Example:
 
@@ -73,14 +74,21 @@ def integrate(velocity, x, steps, sampler="euler", reverse=False):
         (0.366, 0.369)
     """
     sampler = check_choice(sampler, "sampler", SAMPLERS)
-    grid = time_grid(steps, reverse)
-    for t, t_next in zip(grid[:-1], grid[1:]):
-        dt = float(t_next) - float(t)
-        slope = velocity(x, float(t))
+    steps = check_positive_int(steps, "steps")
+
+    def step(i, x):
+        t, t_next = grid_time(i, steps, reverse), grid_time(i + 1, steps, reverse)
+        dt = t_next - t
+        slope = velocity(x, t)
         if sampler == "heun":
-            slope = 0.5 * (slope + velocity(x + dt * slope, float(t_next)))
-        x = x + dt * slope
-    return x
+            slope = 0.5 * (slope + velocity(x + dt * slope, t_next))
+        return x + dt * slope
+
+    if unroll:
+        for i in range(steps):
+            x = step(i, x)
+        return x
+    return ops.fori_loop(0, steps, step, ops.convert_to_tensor(x, "float32"))
 
 
 @keras.saving.register_keras_serializable(package="keras_genzoo")
@@ -170,12 +178,20 @@ class FlowMatching(TimeConditionedModel):
         n = check_positive_int(n, "n")
         steps, sampler, guidance = self._sampling_options(steps, sampler, guidance)
         labels = self.generation_labels(n, labels)
+        solve = self.solver(steps, sampler, guidance, labels is not None)
         out = []
         for i, x in self.noise_batches(n, seed, z, batch_size):
             yb = None if labels is None else labels[i : i + int(ops.shape(x)[0])]
-            x0 = integrate(lambda x, t, yb=yb: self.velocity(x, t, yb, guidance), x, steps, sampler)
-            out.append(ops.convert_to_numpy(self.to_data_space(x0)))
+            out.append(ops.convert_to_numpy(self.to_data_space(solve(x, self.label_tensor(yb)))))
         return np.concatenate(out).astype(np.float32)
+
+    def solver(self, steps, sampler, guidance, conditional, reverse=False):
+        """The compiled ODE solve `(x, labels) -> x` (`integrate` of the guided velocity of
+        `sampling_model`, the whole loop in one compiled function) for these options."""
+        def solve(x, labels):
+            return integrate(lambda x, t: self.velocity(x, t, labels, guidance), x, steps, sampler, reverse)
+
+        return self.compiled_inference(("integrate", steps, sampler, guidance, conditional, reverse), solve)
 
     def encode(self, images, labels=None, steps=None, guidance=None, sampler="euler", batch_size=256):
         """The noise `(n, latent_dim)` that `generate(z=...)` maps back to `images` (in [0, 1]):
@@ -188,12 +204,12 @@ class FlowMatching(TimeConditionedModel):
             raise ValueError(f"{type(self).__name__}.encode needs the images' labels (one class index per image): "
                              "the ODE of a conditional model depends on the class.")
         labels = self.checked_labels(labels, len(x))
+        solve = self.solver(steps, sampler, guidance, labels is not None, reverse=True)
         out = []
         for i in range(0, len(x), check_positive_int(batch_size, "batch_size")):
             xb = ops.convert_to_tensor(x[i : i + batch_size] * 2.0 - 1.0)
             yb = None if labels is None else labels[i : i + batch_size]
-            noise = integrate(lambda x, t, yb=yb: self.velocity(x, t, yb, guidance), xb, steps, sampler, reverse=True)
-            out.append(ops.convert_to_numpy(ops.reshape(noise, (-1, self.latent_dim))))
+            out.append(ops.convert_to_numpy(ops.reshape(solve(xb, self.label_tensor(yb)), (-1, self.latent_dim))))
         return np.concatenate(out).astype(np.float32)
 
     def sampling_graph(self, noise):
@@ -201,9 +217,7 @@ class FlowMatching(TimeConditionedModel):
         `generate(n, z=noise)` computes with its defaults)."""
         inputs, labels = self.symbolic_inputs(noise)
         x = keras.layers.Reshape(self.data_shape, name="noise_image")(noise)
-        grid = time_grid(self.sampling_steps)
-        for t, t_next in zip(grid[:-1], grid[1:]):
-            x = x + (float(t_next) - float(t)) * self.symbolic_prediction(x, t, labels)
+        x = integrate(lambda x, t: self.symbolic_prediction(x, t, labels), x, self.sampling_steps, unroll=True)
         return inputs, x
 
     # ------------------------------------------------------------------ the training step, described

@@ -14,14 +14,14 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_genzoo import ema, networks
+from keras_genzoo import ema, networks, trainers
 from keras_genzoo.ema import check_decay
 from keras_genzoo.models.base import GenerativeModel, SingleOptimizerModel
 from keras_genzoo.models.conditioning import LabelConditioning
 from keras_genzoo.trainers.steps import Update
 from keras_genzoo.utils.validation import check_network, check_number, check_positive_int, resolve_data_shape
 
-__all__ = ["TimeConditionedModel", "time_grid"]
+__all__ = ["TimeConditionedModel", "grid_time", "time_grid"]
 
 
 def time_grid(steps, reverse=False):
@@ -36,6 +36,23 @@ def time_grid(steps, reverse=False):
     """
     grid = np.linspace(1.0, 0.0, check_positive_int(steps, "steps") + 1, dtype=np.float64)
     return (grid[::-1] if reverse else grid).astype(np.float32)
+
+
+def grid_time(i, steps, reverse=False):
+    """The time of point `i` of `time_grid(steps, reverse)`: a Python float for an int `i` (an
+    unrolled loop), a float32 tensor `1 - i / steps` (`i / steps` when `reverse`) for an integer
+    tensor `i` (the index of a compiled loop).
+
+    Example:
+
+        >>> from keras_genzoo.models.time_conditioned import grid_time
+        >>> grid_time(1, 4), float(grid_time(keras.ops.convert_to_tensor(1), 4)), grid_time(1, 4, reverse=True)
+        (0.75, 0.75, 0.25)
+    """
+    if isinstance(i, (int, np.integer)):
+        return float(time_grid(steps, reverse)[i])
+    t = ops.cast(i, "float32") / float(steps)
+    return t if reverse else 1.0 - t
 
 
 class TimeConditionedModel(LabelConditioning, SingleOptimizerModel):
@@ -200,6 +217,20 @@ class TimeConditionedModel(LabelConditioning, SingleOptimizerModel):
         if self.ema_decay is None:
             return
         self.network_ema = ema.frozen_copy(self.network)
+
+    def compiled_inference(self, key, fn):
+        """`fn`, compiled by the backend's trainer (`trainers.compile_inference`) to read the
+        sampling network's variables, once per `key` (a hashable of everything `fn` closes
+        over: steps, sampler, guidance, direction, conditioning)."""
+        cache = self.__dict__.setdefault("_compiled_inference", {})  # not a tracked attribute
+        if key not in cache:
+            cache[key] = trainers.compile_inference(fn, self.sampling_model.variables)
+        return cache[key]
+
+    @staticmethod
+    def label_tensor(labels):
+        """`labels` (a numpy batch, or None) as an int32 tensor: the compiled samplers take tensors."""
+        return None if labels is None else ops.convert_to_tensor(np.asarray(labels), "int32")
 
     @property
     def sampling_model(self):

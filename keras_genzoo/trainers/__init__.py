@@ -12,7 +12,8 @@ trainer of the backend Keras runs on turns that description into `train_step`:
 Besides `train_step`/`test_step`, each trainer implements the few primitives that a family's
 objectives need and that cannot be written with `keras.ops` alone: the gradient of a network's
 output with respect to its input (the gradient penalty), noise that differs across replicas,
-and a run-time range check of the data that works inside compiled steps.
+a run-time range check of the data that works inside compiled steps, and the compilation
+of an inference function (a sampler's whole loop) that reads a model's variables.
 """
 
 from __future__ import annotations
@@ -83,3 +84,14 @@ def check_data(x, low, high, message):
 def log_values(logs):
     """The logs a step returns (the TensorFlow trainer reshapes them under multi-worker)."""
     return get().log_values(logs)
+
+
+# --------------------------------------------------------------------------- inference
+def compile_inference(fn, variables):
+    """`fn(*tensors) -> tensors`, compiled for the backend, reading the current values of
+    `variables` at every call (so it follows training): `tf.function` on TensorFlow, `jax.jit`
+    with the variables' values passed in under a `keras.StatelessScope` on JAX (the pattern of
+    keras-hub's Stable Diffusion 3 `generate_function`), eager under `torch.no_grad()` on
+    PyTorch. `fn` must not assign to variables; Python values it closes over are constants of
+    the compiled function (one compilation per closure, retraced for new input shapes)."""
+    return get().compile_inference(fn, list(variables))

@@ -69,6 +69,14 @@ class _State:
 class Trainer:
     name = "jax"
 
+    def compile_inference(self, fn, variables):
+        def stateless(values, *args):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+                return fn(*args)
+
+        compiled = jax.jit(stateless)
+        return lambda *args: compiled([v.value for v in variables], *args)
+
     # ------------------------------------------------------------------ steps
     def train_step(self, model, state, data):
         st = _State(model, state)

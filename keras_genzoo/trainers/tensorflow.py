@@ -83,6 +83,10 @@ def minimize(loss_fn, variables, optimizer):
 class Trainer:
     name = "tensorflow"
 
+    def compile_inference(self, fn, variables):
+        # tf.Variables are captured by the graph and read at each call.
+        return tf.function(fn, reduce_retracing=True)
+
     def __init__(self):
         # id(model) -> the phase the step function being traced runs: True (every update), False
         # (critic only) or IN_GRAPH. Read when `tf.function` traces the step, which happens on

@@ -17,6 +17,14 @@ from keras_genzoo.trainers.steps import update_variables
 class Trainer:
     name = "torch"
 
+    def compile_inference(self, fn, variables):
+        # Eager, without building autograd graphs (torch.compile is not tried here).
+        def run(*args):
+            with torch.no_grad():
+                return fn(*args)
+
+        return run
+
     def train_step(self, model, data):
         batch = model.prepare_batch(data)
         noise = model.step_noise(batch)
