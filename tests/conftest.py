@@ -34,6 +34,10 @@ def no_local_data(monkeypatch, tmp_path):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "tensorflow_only: needs the TensorFlow backend (tf.distribute, graph-mode checks)")
+    config.addinivalue_line("markers", "covered_across_backends: runs on the TensorFlow pass only; what it checks is "
+                            "Python-level (argument errors, formulas against hand values) or is covered on JAX and "
+                            "PyTorch by the cross-backend tests (test_backends.py: same weights after the same steps; "
+                            "test_architecture.py: config round trip, generate == sampling_network; test_backup.py)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -42,6 +46,9 @@ def pytest_collection_modifyitems(config, items):
     if keras.backend.backend() == "tensorflow":
         return
     skip = pytest.mark.skip(reason=f"needs the TensorFlow backend; Keras runs on {keras.backend.backend()}")
+    once = pytest.mark.skip(reason="covered across backends by the cross-backend tests: run on the TensorFlow pass")
     for item in items:
         if "tensorflow_only" in item.keywords:
             item.add_marker(skip)
+        elif "covered_across_backends" in item.keywords:
+            item.add_marker(once)

@@ -37,6 +37,7 @@ def data(n=16, seed=0):
     return rng.uniform(size=(n, *SHAPE)).astype("float32"), (np.arange(n) % K).astype("int32")
 
 
+@pytest.mark.covered_across_backends
 @pytest.mark.parametrize("schedule", ["cosine", "linear"])
 def test_schedules(schedule):
     t = np.linspace(0, 1, 11)
@@ -54,6 +55,7 @@ def test_schedules(schedule):
         alpha_bar(0.5, "sigmoid", np)
 
 
+@pytest.mark.covered_across_backends
 @pytest.mark.parametrize("prediction", ["v", "epsilon"])
 def test_split_prediction_inverts_the_targets(prediction):
     rng = np.random.default_rng(0)
@@ -66,6 +68,7 @@ def test_split_prediction_inverts_the_targets(prediction):
     np.testing.assert_allclose(got_eps, eps, atol=1e-12)
 
 
+@pytest.mark.covered_across_backends
 @pytest.mark.parametrize("prediction,schedule", [("v", "cosine"), ("epsilon", "linear")])
 def test_objective_against_a_float64_reference(prediction, schedule):
     model = make(K, prediction=prediction, schedule=schedule)
@@ -88,6 +91,7 @@ def test_objective_against_a_float64_reference(prediction, schedule):
     assert float(numpy(loss)) == pytest.approx(expected, rel=1e-4)
 
 
+@pytest.mark.covered_across_backends
 @pytest.mark.parametrize("eta", [0.0, 0.5, 1.0])
 def test_samplers_land_on_the_image_an_exact_predictor_names(eta):
     """A predictor that knows the image x* (it answers the v of x* at every x_t) takes every
@@ -130,6 +134,7 @@ def test_guidance_one_is_no_guidance():
     assert not np.allclose(a, model.generate(3, labels=[0, 1, 2], seed=0, steps=3, guidance=3.0))
 
 
+@pytest.mark.covered_across_backends
 @pytest.mark.parametrize("prediction", ["v", "epsilon"])
 def test_fit_runs_and_logs_a_finite_loss(prediction):
     model = make(K, prediction=prediction, ema_decay=0.9)
@@ -150,6 +155,7 @@ def test_encode_then_generate_reconstructs():
     assert np.abs(back - x).max() < 0.05
 
 
+@pytest.mark.covered_across_backends
 def test_interpolate_runs_deterministic_ddim():
     model = make()
     z = model.sample_latent(2, seed=1)
@@ -162,6 +168,7 @@ def test_interpolate_runs_deterministic_ddim():
         model.interpolate(z[0], z[1], eta=0.5)
 
 
+@pytest.mark.covered_across_backends
 def test_bad_inputs_say_what_was_expected():
     model = make(K, perturb=False)
     with pytest.raises(ValueError, match="steps must be a positive integer, got 0"):

@@ -36,6 +36,7 @@ def numpy(x):
     return np.asarray(ops.convert_to_numpy(x))
 
 
+@pytest.mark.covered_across_backends
 def test_loss_against_a_float64_reference():
     rng = np.random.default_rng(0)
     v, x, eps = (rng.normal(size=(4, *SHAPE)) for _ in range(3))
@@ -44,6 +45,7 @@ def test_loss_against_a_float64_reference():
     assert got == pytest.approx(expected, rel=1e-5)
 
 
+@pytest.mark.covered_across_backends
 @pytest.mark.parametrize("num_classes", [None, K])
 def test_objective_against_a_float64_reference_for_given_noise(num_classes):
     model = make(num_classes)
@@ -70,6 +72,7 @@ def test_objective_against_a_float64_reference_for_given_noise(num_classes):
                                x_t, atol=1e-6)
 
 
+@pytest.mark.covered_across_backends
 @pytest.mark.parametrize("time_sampling", ["uniform", "logit_normal"])
 def test_fit_runs_updates_the_average_and_logs_a_finite_loss(time_sampling):
     model = make(time_sampling=time_sampling, ema_decay=0.9)
@@ -85,6 +88,7 @@ def test_fit_runs_updates_the_average_and_logs_a_finite_loss(time_sampling):
     assert any(not np.allclose(a, b) for a, b in zip(averaged, [numpy(v.value) for v in model.network.weights]))
 
 
+@pytest.mark.covered_across_backends
 def test_average_follows_the_warm_up():
     """Step 0 averages with decay min(d, 1/10): avg = 0.1 * initial + 0.9 * updated."""
     model = make(ema_decay=0.999)
@@ -96,6 +100,7 @@ def test_average_follows_the_warm_up():
         np.testing.assert_allclose(numpy(a.value), 0.1 * w0 + 0.9 * numpy(w1.value), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.covered_across_backends
 def test_time_sampling_densities():
     model = make(time_sampling="logit_normal", perturb=False)
     t = numpy(model.sample_time(4000))
@@ -118,6 +123,7 @@ def test_same_seed_same_images_and_guidance_one_is_no_guidance():
     np.testing.assert_array_equal(a, other.generate(4, labels=[0, 1, 2, 0], seed=3, steps=3))
 
 
+@pytest.mark.covered_across_backends
 def test_one_euler_step_and_one_heun_step_are_the_hand_formulas():
     model = make()
     z = model.sample_latent(3, seed=0)
@@ -142,6 +148,7 @@ def test_one_euler_step_and_one_heun_step_are_the_hand_formulas():
     np.testing.assert_allclose(got, np.clip((eps - guided + 1) / 2, 0, 1), atol=1e-5)
 
 
+@pytest.mark.covered_across_backends
 def test_integrate_and_time_grid():
     np.testing.assert_allclose(time_grid(4), [1.0, 0.75, 0.5, 0.25, 0.0])
     np.testing.assert_allclose(time_grid(2, reverse=True), [0.0, 0.5, 1.0])
@@ -167,6 +174,7 @@ def test_encode_then_generate_reconstructs():
     assert np.abs(back - x).max() < 1e-3
 
 
+@pytest.mark.covered_across_backends
 def test_interpolate_walks_slerp_between_two_noises_with_the_deterministic_sampler():
     from keras_genzoo.utils.interpolation import slerp
 
@@ -189,6 +197,7 @@ def test_interpolate_walks_slerp_between_two_noises_with_the_deterministic_sampl
         model.interpolate(z[0], z[1], num=1)
 
 
+@pytest.mark.covered_across_backends
 def test_unconditional_model():
     model = make(None)
     assert not model.is_conditional and model.num_classes is None
@@ -201,6 +210,7 @@ def test_unconditional_model():
     assert model.generate(2, z=z, steps=2).shape == (2, *SHAPE)
 
 
+@pytest.mark.covered_across_backends
 def test_bad_inputs_say_what_was_expected():
     model = make()
     with pytest.raises(ValueError, match="steps must be a positive integer, got 0"):
@@ -238,6 +248,7 @@ def test_bad_inputs_say_what_was_expected():
         model.fit(*data(8), batch_size=8, epochs=1, verbose=0)
 
 
+@pytest.mark.covered_across_backends
 def test_config_and_save_load_round_trip(tmp_path):
     model = make(time_sampling="logit_normal", sampling_steps=3, ema_decay=0.9)
     model.compile()
