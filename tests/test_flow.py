@@ -123,6 +123,19 @@ def test_same_seed_same_images_and_guidance_one_is_no_guidance():
     np.testing.assert_array_equal(a, other.generate(4, labels=[0, 1, 2, 0], seed=3, steps=3))
 
 
+def test_sampling_guidance_is_the_default_of_generate_and_of_the_sampling_network():
+    model = make(sampling_guidance=2.5, sampling_steps=2)
+    assert model.get_config()["sampling_guidance"] == 2.5
+    z, labels = model.sample_latent(3, seed=0), [2, 0, 1]
+    guided = model.generate(3, z=z, labels=labels)
+    np.testing.assert_array_equal(guided, model.generate(3, z=z, labels=labels, guidance=2.5))
+    assert not np.allclose(guided, model.generate(3, z=z, labels=labels, guidance=1.0))  # 1: no guidance
+    exported = model.sampling_network()([z, np.array(labels, "int32")])
+    np.testing.assert_allclose(numpy(exported), guided, atol=1e-5)
+    with pytest.raises(ValueError, match="guidance needs a class-conditional FlowMatching.*sampling_guidance=2.0"):
+        make(None, perturb=False, sampling_guidance=2.0)
+
+
 @pytest.mark.covered_across_backends
 def test_one_euler_step_and_one_heun_step_are_the_hand_formulas():
     model = make()

@@ -213,7 +213,7 @@ class Diffusion(TimeConditionedModel):
             if eta:
                 raise ValueError("eta is DDIM's: sampler='ddpm' is eta=1 already; pass sampler='ddim' with eta.")
             eta = 1.0
-        return steps, eta, self.checked_guidance(guidance)
+        return steps, eta, self.resolved_guidance(guidance)
 
     def generate(self, n, labels=None, seed=None, steps=None, guidance=None, sampler="ddim", eta=0.0, batch_size=256,
                  z=None):
@@ -225,7 +225,8 @@ class Diffusion(TimeConditionedModel):
             labels: conditional models only: `n` class indices (or one int); `None` cycles through the classes.
             seed: an int makes the output reproducible (it also seeds DDPM's per-step noise).
             steps: denoising steps (`sampling_steps` by default; DDPM's full chain is 1,000).
-            guidance: classifier-free guidance scale (None or 1: none).
+            guidance: classifier-free guidance scale (None: the model's `sampling_guidance`, none
+                by default; 1: none).
             sampler: `"ddim"` (with `eta`) or `"ddpm"` (ancestral, eta 1).
             eta: DDIM's stochasticity in [0, 1]; 0 (default) is deterministic.
             batch_size: images denoised at a time.
@@ -295,7 +296,7 @@ class Diffusion(TimeConditionedModel):
         return np.concatenate(out).astype(np.float32)
 
     def sampling_graph(self, noise):
-        """`sampling_steps` deterministic DDIM steps without guidance, unrolled in one functional graph."""
+        """`sampling_steps` deterministic DDIM steps at `sampling_guidance`, unrolled in one functional graph."""
         inputs, labels = self.symbolic_inputs(noise)
         x = keras.layers.Reshape(self.data_shape, name="noise_image")(noise)
         x = denoise(lambda x, t: self.symbolic_prediction(x, t, labels), x, self.sampling_steps, self.schedule,

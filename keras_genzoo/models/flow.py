@@ -153,7 +153,7 @@ class FlowMatching(TimeConditionedModel):
     # ------------------------------------------------------------------ sampling and encoding
     def _sampling_options(self, steps, sampler, guidance):
         steps = self.sampling_steps if steps is None else check_positive_int(steps, "steps")
-        return steps, check_choice(sampler, "sampler", SAMPLERS), self.checked_guidance(guidance)
+        return steps, check_choice(sampler, "sampler", SAMPLERS), self.resolved_guidance(guidance)
 
     def generate(self, n, labels=None, seed=None, steps=None, guidance=None, sampler="euler", batch_size=256, z=None):
         """`n` images as numpy float32 in [0, 1] `(n, H, W, C)`: noise `z` (drawn with `seed`)
@@ -165,7 +165,8 @@ class FlowMatching(TimeConditionedModel):
                 for all); `None` cycles through the classes.
             seed: an int makes the output reproducible (same seed, labels and options, same images).
             steps: ODE steps (`sampling_steps` by default); Heun evaluates the network twice per step.
-            guidance: classifier-free guidance scale of a conditional model (None or 1: none;
+            guidance: classifier-free guidance scale of a conditional model (None: the model's
+                `sampling_guidance`, none by default; 1: none;
                 larger: closer to the class, less varied; each step then evaluates a doubled batch).
             sampler: `"euler"` or `"heun"`.
             batch_size: images integrated at a time.
@@ -213,7 +214,7 @@ class FlowMatching(TimeConditionedModel):
         return np.concatenate(out).astype(np.float32)
 
     def sampling_graph(self, noise):
-        """`sampling_steps` Euler steps without guidance, unrolled in one functional graph (what
+        """`sampling_steps` Euler steps at `sampling_guidance`, unrolled in one functional graph (what
         `generate(n, z=noise)` computes with its defaults)."""
         inputs, labels = self.symbolic_inputs(noise)
         x = keras.layers.Reshape(self.data_shape, name="noise_image")(noise)

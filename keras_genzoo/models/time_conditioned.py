@@ -80,6 +80,9 @@ class TimeConditionedModel(LabelConditioning, SingleOptimizerModel):
             sampling uses (`network_ema`, with the warm-up of `ema.warmup_decay`); `None`
             samples from the trained weights.
         sampling_steps: the default number of sampling steps, and those of `sampling_network()`.
+        sampling_guidance: the classifier-free guidance scale `generate` uses when given none,
+            and that of `sampling_network()` (conditional models; `None`: no guidance). A zoo
+            entry sets the one its card was measured at.
         seed: seeds the training noise and the default network's initial weights.
         image_shape: alias of `data_shape`.
         latent_dim: the noise size, `H * W * C` (the only value accepted; `None` computes it).
@@ -111,6 +114,7 @@ class TimeConditionedModel(LabelConditioning, SingleOptimizerModel):
         label_dropout=0.1,
         ema_decay=0.999,
         sampling_steps=32,
+        sampling_guidance=None,
         seed=None,
         image_shape=None,
         latent_dim=None,
@@ -138,6 +142,7 @@ class TimeConditionedModel(LabelConditioning, SingleOptimizerModel):
             check_positive_int(r, "each attention resolution") for r in attention_resolutions]
         self.label_dropout = check_number(label_dropout, "label_dropout", 0.0, maximum=1.0, strict_maximum=True)
         self.sampling_steps = check_positive_int(sampling_steps, "sampling_steps")
+        self.sampling_guidance = self.checked_guidance(sampling_guidance, "sampling_guidance")
         if network is None:
             network = networks.unet(data_shape, base_filters=self.base_filters, channel_multipliers=channel_multipliers,
                                     attention_resolutions=attention_resolutions, num_classes=self.num_classes, seed=seed)
@@ -183,14 +188,18 @@ class TimeConditionedModel(LabelConditioning, SingleOptimizerModel):
         if getattr(self, "optimizer", None) is None:
             raise RuntimeError(f"Call {type(self).__name__}.compile() before fit().")
 
-    def checked_guidance(self, guidance):
+    def checked_guidance(self, guidance, name="guidance"):
         """`guidance` as a float >= 0 (None: no guidance); only class-conditional models take one."""
         if guidance is None:
             return None
         if not self.is_conditional:
             raise ValueError(f"guidance needs a class-conditional {type(self).__name__} (built with num_classes=K and "
-                             f"trained with label_dropout > 0); this one is unconditional, got guidance={guidance!r}.")
-        return check_number(guidance, "guidance", 0.0)
+                             f"trained with label_dropout > 0); this one is unconditional, got {name}={guidance!r}.")
+        return check_number(guidance, name, 0.0)
+
+    def resolved_guidance(self, guidance):
+        """The guidance of a sampling call: `guidance`, checked, or `sampling_guidance` when None."""
+        return self.sampling_guidance if guidance is None else self.checked_guidance(guidance)
 
     def checked_images(self, images):
         """`images` as float32 `(N, H, W, C)` in [0, 1], or a `ValueError` saying what was expected."""
@@ -269,10 +278,18 @@ class TimeConditionedModel(LabelConditioning, SingleOptimizerModel):
         return [noise, labels], labels
 
     def symbolic_prediction(self, x, t, labels):
-        """`sampling_model` on symbolic `x` at the constant time `t` (no guidance)."""
+        """`sampling_model` on symbolic `x` at the constant time `t`, with `sampling_guidance`
+        (as `predict_at`: `out_null + w (out_label - out_null)`)."""
         time = ops.ones_like(ops.reshape(x, (-1, self.latent_dim))[:, :1]) * float(t)
-        args = [x, time] if labels is None else [x, time, ops.reshape(labels, (-1, 1))]
-        return ops.cast(self.sampling_model(args), "float32")
+        if labels is None:
+            return ops.cast(self.sampling_model([x, time]), "float32")
+        labels = ops.reshape(labels, (-1, 1))
+        out = ops.cast(self.sampling_model([x, time, labels]), "float32")
+        w = self.sampling_guidance
+        if w is None or w == 1.0:
+            return out
+        null = ops.cast(self.sampling_model([x, time, ops.full_like(labels, self.num_classes)]), "float32")
+        return null + w * (out - null)
 
     def to_data_space(self, x):
         return ops.clip((ops.cast(x, "float32") + 1.0) / 2.0, 0.0, 1.0)
@@ -317,5 +334,6 @@ class TimeConditionedModel(LabelConditioning, SingleOptimizerModel):
             label_dropout=self.label_dropout,
             ema_decay=self.ema_decay,
             sampling_steps=self.sampling_steps,
+            sampling_guidance=self.sampling_guidance,
         )
         return config
