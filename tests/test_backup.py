@@ -266,6 +266,7 @@ def test_training_health_names_the_diverged_network_from_the_loss():
         health.on_train_batch_end(0, {"loss": 1.0})
 
 
+@pytest.mark.covered_across_backends
 def test_the_backup_is_transparent_to_other_callbacks(tmp_path):
     """In the resumed epoch the replayed steps are passed to the other callbacks with the
     batch indices of the uninterrupted run, and the epoch ends after the same number of steps."""
