@@ -23,7 +23,7 @@ and measured. FD is computed with the fashion_mnist evaluator on `--num-samples`
 `--steps` steps for both) against the first as many test images; evaluation time is not
 counted as training time. The script prints FD for both at each checkpoint, and the ratio of
 the training time our model needs to reach the peer's final FD to the peer's total
-(goal: at most 0.5). Results go to `benchmarks/results/ddim_peer.json`.
+(goal: at most 0.5; it is read at the checkpoints, so its resolution is `--every / --budget`). Results go to `benchmarks/results/ddim_peer.json`.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class PeerDDIM(keras.Model):
         self.image_shape = tuple(image_shape)
         self.normalizer = layers.Normalization()
         self.network = peer_network(self.image_shape)
-        self.ema_network = keras.models.clone_model(self.network)
+        self.ema_network = peer_network(self.image_shape)  # clone_model cannot rebuild the Lambda layer
         self.ema_network.set_weights(self.network.get_weights())
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.noise_loss_tracker = keras.metrics.Mean(name="n_loss")
