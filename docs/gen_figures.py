@@ -47,7 +47,8 @@ OUT = ROOT / "docs" / "assets" / "figures"
 ADVERSARIAL = ("gan", "dcgan", "wgan", "wgangp", "cgan", "acgan")
 # families whose generate() decodes draws of a Gaussian prior: lerp versus slerp applies
 PRIOR_SAMPLERS = ADVERSARIAL + ("vae", "cvae")
-CONDITIONAL = ("cgan", "acgan", "cvae")
+CONDITIONAL = ("cgan", "acgan", "cvae", "flow")
+TIME_CONDITIONED = ("diffusion", "flow")
 SEED = 0
 
 
@@ -220,6 +221,66 @@ def per_class(name, model, dataset, out, cols=10, n_check=1_000):
     return numbers
 
 
+def trajectory(name, model, out, rows=4, columns=9):
+    """`<name>_trajectory.png`: row r carries one noise from t = 1 (left) to the image at t = 0
+    (right) with the deterministic sampler in `columns - 1` steps (DDIM for diffusion, Euler for
+    flow matching), each state x_t shown clipped to [0, 1]; a conditional model's row r has class r
+    at its `sampling_guidance`. The last column is checked against `generate` with the same noise."""
+    import keras_genzoo as gz
+    from keras import ops
+    from keras_genzoo.models import diffusion, flow
+
+    steps, states = columns - 1, []
+    z = model.sample_latent(rows, seed=SEED)
+    labels = np.arange(rows) % model.num_classes if model.is_conditional else None
+    guidance = model.resolved_guidance(None) if model.is_conditional else None
+
+    def recorded(predict):
+        def wrapped(x, t):
+            states.append(ops.convert_to_numpy(x))
+            return predict(x, t)
+        return wrapped
+
+    x = ops.reshape(ops.convert_to_tensor(z), (rows,) + tuple(model.data_shape))
+    if isinstance(model, gz.models.Diffusion):
+        final = diffusion.denoise(recorded(lambda x, t: model.predict_at(x, t, labels, guidance)), x, steps,
+                                  model.schedule, model.prediction, unroll=True)
+        sampler = f"DDIM, {steps} steps"
+    else:
+        final = flow.integrate(recorded(lambda x, t: model.velocity(x, t, labels, guidance)), x, steps, "euler",
+                               unroll=True)
+        sampler = f"Euler, {steps} steps"
+    images = ops.convert_to_numpy(model.to_data_space(final))
+    generated = model.generate(rows, z=z, steps=steps, labels=labels)
+    frames = np.stack([np.clip((s + 1.0) / 2.0, 0.0, 1.0) for s in states] + [images], axis=1)
+    path = gz.utils.save_image(gz.utils.image_grid(frames.reshape((-1,) + frames.shape[2:]), cols=columns),
+                               out / f"{name}_trajectory.png")
+    return {"file": Path(path).name, "sampler": sampler,
+            "max_abs_difference_from_generate": float(np.max(np.abs(images - generated)))}
+
+
+def encode_interpolate(name, model, dataset, out, num=9, pairs=3):
+    """`<name>_encode_interpolate.png`: row p starts and ends at the reconstructions of two real
+    test images of the same class, encoded to noise by the deterministic ODE run backwards
+    (`encode`), the two noises joined by slerp and decoded (`interpolate`); the real images sit
+    in the first and last columns. Returns the reconstructions' mean absolute error."""
+    import keras_genzoo as gz
+
+    x, y = _test_split(dataset, 500)
+    firsts = [int(np.flatnonzero(y == c)[0]) for c in range(pairs)]
+    seconds = [int(np.flatnonzero(y == c)[1]) for c in range(pairs)]
+    labels = np.arange(pairs) if model.is_conditional else None
+    enc = {"labels": np.concatenate([labels, labels])} if model.is_conditional else {}
+    z = model.encode(np.concatenate([x[firsts], x[seconds]]), **enc)
+    paths = model.interpolate(z[:pairs], z[pairs:], num=num, labels=labels)  # (pairs, num, H, W, C)
+    rows = np.concatenate([x[firsts][:, None], paths, x[seconds][:, None]], axis=1)
+    path = gz.utils.save_image(gz.utils.image_grid(rows.reshape((-1,) + rows.shape[2:]), cols=num + 2),
+                               out / f"{name}_encode_interpolate.png")
+    ends = np.concatenate([paths[:, 0], paths[:, -1]])
+    error = float(np.mean(np.abs(ends - np.concatenate([x[firsts], x[seconds]]))))
+    return {"file": Path(path).name, "reconstruction_mean_abs_error": error}
+
+
 def training_curves(name, card, out):
     """`<name>_training.png`: the per-epoch training logs kept on the card, one panel per quantity
     (discriminator and generator losses together, the mean logits together). Returns the first
@@ -269,7 +330,8 @@ def generate_all(out=OUT, n=5_000, registry=None, only=None, log=print):
             models[m] = gz.zoo.load(m, registry=registry)
         return models[m]
 
-    numbers = {"samples": {}, "ae_vae": {}, "lerp_slerp": {}, "per_class": {}, "training": {}}
+    numbers = {"samples": {}, "ae_vae": {}, "lerp_slerp": {}, "per_class": {}, "training": {}, "trajectory": {},
+               "encode_interpolate": {}}
     for m in names:
         numbers["samples"][m] = samples(m, model(m), out)
         log(f"wrote {m}_samples.png")
@@ -290,6 +352,10 @@ def generate_all(out=OUT, n=5_000, registry=None, only=None, log=print):
         if r["family"] in CONDITIONAL:
             numbers["per_class"][m] = per_class(m, model(m), r["dataset"], out)
             log(f"wrote {m}_per_class.png")
+        if r["family"] in TIME_CONDITIONED:
+            numbers["trajectory"][m] = trajectory(m, model(m), out)
+            numbers["encode_interpolate"][m] = encode_interpolate(m, model(m), r["dataset"], out)
+            log(f"wrote {m}_trajectory.png and {m}_encode_interpolate.png")
         curves = training_curves(m, gz.zoo.card(m, registry), out)
         if curves is not None:
             numbers["training"][m] = curves

@@ -138,3 +138,22 @@ def test_dcgan_page_quotes_the_committed_figures_json():
                                                                         vae["endpoint_norm"])
     assert quoted in page, f"docs/tutorials/dcgan.md does not quote figures.json: {quoted}"
     assert (ROOT / "docs" / "assets" / "figures" / "vae_fashion_mnist_lerp_slerp.png").exists()
+
+
+@pytest.mark.parametrize("family", ["diffusion", "flow"])
+def test_trajectory_and_encode_interpolate_figures(family, tmp_path):
+    """The denoising trajectory ends where `generate` does with the same noise; the encode strip
+    has the real images at its ends and the decoded slerp path between them."""
+    script = _script()
+    extra = {"num_classes": 10, "sampling_guidance": 2.0} if family == "flow" else {}
+    model = gz.models.create(family, image_shape=(28, 28, 1), recipe="fast", base_filters=4, seed=0, **extra)
+    rng = np.random.default_rng(0)
+    model.set_weights([w + 0.05 * rng.standard_normal(w.shape).astype(w.dtype) if w.dtype.kind == "f" else w
+                       for w in model.get_weights()])  # away from the zero-initialised output
+    numbers = script.trajectory(family, model, tmp_path, rows=2, columns=4)
+    assert numbers["max_abs_difference_from_generate"] < 1e-5, numbers
+    assert numbers["sampler"] == ("DDIM, 3 steps" if family == "diffusion" else "Euler, 3 steps")
+    assert _png(tmp_path / f"{family}_trajectory.png").shape[:2] == (2 * 57 + 1, 4 * 57 + 1)
+    strip = script.encode_interpolate(family, model, "fashion_mnist", tmp_path, num=3, pairs=2)
+    assert 0.0 <= strip["reconstruction_mean_abs_error"] < 1.0
+    assert _png(tmp_path / f"{family}_encode_interpolate.png").shape[:2] == (2 * 57 + 1, 5 * 57 + 1)
