@@ -23,7 +23,8 @@ and measured. FD is computed with the fashion_mnist evaluator on `--num-samples`
 `--steps` steps for both) against the first as many test images; evaluation time is not
 counted as training time. The script prints FD for both at each checkpoint, and the ratio of
 the training time our model needs to reach the peer's final FD to the peer's total
-(goal: at most 0.5; it is read at the checkpoints, so its resolution is `--every / --budget`). Results go to `benchmarks/results/ddim_peer.json`.
+(goal: at most 0.5; it is read at the checkpoints, so its resolution is `--every / --budget`).
+Results go to `benchmarks/results/ddim_peer.json`.
 """
 
 from __future__ import annotations

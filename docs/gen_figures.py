@@ -47,8 +47,7 @@ OUT = ROOT / "docs" / "assets" / "figures"
 ADVERSARIAL = ("gan", "dcgan", "wgan", "wgangp", "cgan", "acgan")
 # families whose generate() decodes draws of a Gaussian prior: lerp versus slerp applies
 PRIOR_SAMPLERS = ADVERSARIAL + ("vae", "cvae")
-CONDITIONAL = ("cgan", "acgan", "cvae", "flow")
-TIME_CONDITIONED = ("diffusion", "flow")
+CONDITIONAL = ("cgan", "acgan", "cvae")
 SEED = 0
 
 
@@ -233,7 +232,7 @@ def trajectory(name, model, out, rows=4, columns=9):
     steps, states = columns - 1, []
     z = model.sample_latent(rows, seed=SEED)
     labels = np.arange(rows) % model.num_classes if model.is_conditional else None
-    guidance = model.resolved_guidance(None) if model.is_conditional else None
+    guidance = model.resolved_guidance(None)  # the model's sampling_guidance (None if unconditional)
 
     def recorded(predict):
         def wrapped(x, t):
@@ -349,10 +348,10 @@ def generate_all(out=OUT, n=5_000, registry=None, only=None, log=print):
         if r["family"] in PRIOR_SAMPLERS:
             numbers["lerp_slerp"][m] = lerp_slerp(m, model(m), out)
             log(f"wrote {m}_lerp_slerp.png")
-        if r["family"] in CONDITIONAL:
+        if model(m).is_conditional:
             numbers["per_class"][m] = per_class(m, model(m), r["dataset"], out)
             log(f"wrote {m}_per_class.png")
-        if r["family"] in TIME_CONDITIONED:
+        if isinstance(model(m), gz.models.TimeConditionedModel):
             numbers["trajectory"][m] = trajectory(m, model(m), out)
             numbers["encode_interpolate"][m] = encode_interpolate(m, model(m), r["dataset"], out)
             log(f"wrote {m}_trajectory.png and {m}_encode_interpolate.png")
